@@ -1,0 +1,214 @@
+"""Demo data for `make run`: users, projects, two simulated clusters, quotas and workloads.
+
+Idempotent: running it again changes nothing. The demo password exists only here.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Cluster, Membership, Project, Quota, Role
+from workloads.models import Component, StatusChange, Workload, WorkloadType
+from workloads.status import ComponentState, WorkloadStatus
+
+DEMO_PASSWORD = "devcenter-demo"  # noqa: S105 - demo accounts only, created by this command
+GIB = 1024**3
+
+USERS = [
+    # username, superuser, {project: role}
+    ("admin", True, {}),
+    ("lead", False, {"vision": Role.ADMIN}),
+    ("dev", False, {"vision": Role.MEMBER, "nlp": Role.MEMBER}),
+    ("outsider", False, {"sandbox": Role.MEMBER}),
+]
+PROJECTS = [
+    ("vision", "Vision", "Image models: detection, segmentation and their serving."),
+    ("nlp", "NLP", "Language models and evaluation."),
+    ("sandbox", "Sandbox", "Experiments that do not belong anywhere else yet."),
+]
+CLUSTERS = [
+    # name, display name, GPU, CPU millicores, memory bytes
+    ("east", "East (simulated)", 32, 512_000, 4096 * GIB),
+    ("west", "West (simulated)", 16, 256_000, 2048 * GIB),
+]
+QUOTAS = {
+    ("vision", "east"): (16, 192_000, 1536 * GIB),
+    ("vision", "west"): (4, 64_000, 512 * GIB),
+    ("nlp", "east"): (12, 128_000, 1024 * GIB),
+    ("nlp", "west"): (8, 96_000, 768 * GIB),
+    ("sandbox", "west"): (2, 32_000, 256 * GIB),
+}
+
+C = ComponentState
+S = WorkloadStatus
+T = WorkloadType
+# name, type, status, cluster, gpu, cpu millicores, memory GiB, components [(kind, state, reason)], reason
+VISION_WORKLOADS = [
+    ("resnet-weights-download", T.MODEL_DOWNLOAD, S.COMPLETE, "east", 0, 2000, 8,
+     [("Job", C.COMPLETED, "Job completed")], "Job completed"),
+    ("detector-serving", T.INFERENCE, S.RUNNING, "east", 1, 4000, 16,
+     [("Deployment", C.RUNNING, "2 of 2 ready"), ("Service", C.COMPLETED, "")], "2 of 2 ready"),
+    ("segmenter-train", T.TRAINING, S.RUNNING, "east", 4, 16000, 64,
+     [("Job", C.RUNNING, "1 active")], "1 active"),
+    ("vit-pretrain", T.PRE_TRAINING, S.PENDING, "east", 8, 64000, 256,
+     [("Job", C.PENDING, "waiting for pods to be scheduled")], "waiting for pods to be scheduled"),
+    ("detector-finetune", T.FINE_TUNING, S.FAILED, "west", 2, 8000, 32,
+     [("Job", C.FAILED, "ImagePullBackOff: image not found")], "ImagePullBackOff: image not found"),
+    ("detector-eval", T.EVALUATION, S.COMPLETE, "west", 1, 4000, 16,
+     [("Job", C.COMPLETED, "Job completed")], "Job completed"),
+    ("notebook-alice", T.WORKSPACE, S.RUNNING, "east", 1, 4000, 16,
+     [("Deployment", C.RUNNING, "1 of 1 ready"), ("Service", C.COMPLETED, "")], "1 of 1 ready"),
+    ("legacy-cronjob", T.CUSTOM, S.UNKNOWN, "east", 0, 500, 1,
+     [("Pod", C.UNKNOWN, "node lost contact")], "node lost contact"),
+    ("mask-rcnn-train", T.TRAINING, S.ADDED, "east", 2, 8000, 32, [], "waiting to create components"),
+    ("old-serving", T.INFERENCE, S.DELETING, "west", 1, 2000, 8,
+     [("Deployment", C.DELETED, "deleted"), ("Service", C.RUNNING, "")], "deleting 1 of 2 components"),
+    ("yolo-v5-eval", T.EVALUATION, S.DELETED, "west", 0, 2000, 8,
+     [("Job", C.DELETED, "deleted")], "deleted"),
+    ("stuck-serving", T.INFERENCE, S.DELETE_FAILED, "east", 1, 2000, 8,
+     [("Deployment", C.DELETE_FAILED, "Forbidden: deployments is forbidden")],
+     "Forbidden: deployments is forbidden"),
+    ("batch-eval-sweep", T.EVALUATION, S.TERMINATED, "east", 0, 2000, 8,
+     [("Job", C.COMPLETED, "Job completed"), ("Job", C.DELETED, "removed by hand")],
+     "1 completed, 1 removed"),
+    ("vscode-bob", T.WORKSPACE, S.PENDING, "west", 0, 2000, 8,
+     [("Deployment", C.PENDING, "0 of 1 ready"), ("Service", C.COMPLETED, "")], "0 of 1 ready"),
+]
+NLP_WORKLOADS = [
+    ("llama-download", T.MODEL_DOWNLOAD, S.COMPLETE, "east", 0, 2000, 8,
+     [("Job", C.COMPLETED, "Job completed")], "Job completed"),
+    ("chat-serving", T.INFERENCE, S.RUNNING, "east", 2, 8000, 64,
+     [("Deployment", C.RUNNING, "2 of 2 ready"), ("Service", C.COMPLETED, "")], "2 of 2 ready"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users, projects, clusters, quotas and workloads (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = self.seed_users()
+        projects = self.seed_projects(users)
+        clusters = self.seed_clusters()
+        self.seed_quotas(projects, clusters)
+        created = self.seed_workloads(projects["vision"], clusters, users["dev"], VISION_WORKLOADS)
+        created += self.seed_workloads(projects["nlp"], clusters, users["dev"], NLP_WORKLOADS)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(users)} users (password {DEMO_PASSWORD!r}), {len(projects)} projects, "
+            f"{len(clusters)} clusters, {created} workloads created now."
+        ))
+
+    def seed_users(self):
+        User = get_user_model()
+        users = {}
+        for username, superuser, _ in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_superuser": superuser, "is_staff": superuser, "email": f"{username}@example.com"},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            users[username] = user
+        return users
+
+    def seed_projects(self, users):
+        projects = {}
+        for name, display_name, description in PROJECTS:
+            projects[name], _ = Project.objects.get_or_create(
+                name=name, defaults={"display_name": display_name, "description": description}
+            )
+        for username, _, roles in USERS:
+            for project_name, role in roles.items():
+                Membership.objects.get_or_create(
+                    user=users[username], project=projects[project_name], defaults={"role": role}
+                )
+        return projects
+
+    def seed_clusters(self):
+        clusters = {}
+        var_dir = settings.VAR_DIR
+        for name, display_name, gpu, cpu, memory in CLUSTERS:
+            clusters[name], _ = Cluster.objects.get_or_create(
+                name=name,
+                defaults={
+                    "display_name": display_name,
+                    "kubeconfig": str(var_dir / f"kubesim-{name}.kubeconfig"),
+                    "context": "kubesim",
+                    "workload_base_url": f"http://127.0.0.1:8000/demo-workspaces/{name}",
+                    "capacity_gpu": gpu,
+                    "capacity_cpu_millicores": cpu,
+                    "capacity_memory_bytes": memory,
+                },
+            )
+        return clusters
+
+    def seed_quotas(self, projects, clusters):
+        for (project_name, cluster_name), (gpu, cpu, memory) in QUOTAS.items():
+            Quota.objects.get_or_create(
+                project=projects[project_name],
+                cluster=clusters[cluster_name],
+                defaults={"gpu": gpu, "cpu_millicores": cpu, "memory_bytes": memory},
+            )
+
+    def seed_workloads(self, project, clusters, creator, rows):
+        now = timezone.now()
+        created_count = 0
+        for age, row in enumerate(rows):
+            name, type_, status, cluster_name, gpu, cpu, memory_gib, components, reason = row
+            if Workload.objects.filter(project=project, name=name).exists():
+                continue
+            created_at = now - timedelta(hours=3 * (len(rows) - age))
+            cluster = clusters[cluster_name]
+            workload = Workload.objects.create(
+                project=project,
+                cluster=cluster,
+                name=name,
+                type=type_,
+                status=status,
+                status_reason=reason,
+                status_refreshed_at=now,
+                status_changed_at=created_at + timedelta(minutes=5),
+                requested_gpu=gpu,
+                requested_cpu_millicores=cpu,
+                requested_memory_bytes=memory_gib * GIB,
+                namespace=project.name,
+                workspace_url=(
+                    f"{cluster.workload_base_url}/{project.name}/{name}/" if type_ == T.WORKSPACE else ""
+                ),
+                spec={"image": "registry.example.com/demo/" + type_ + ":latest"},
+                created_by=None if type_ == T.CUSTOM else creator,
+                created_by_name="cluster" if type_ == T.CUSTOM else creator.username,
+                created_at=created_at,
+                started_at=created_at + timedelta(minutes=2) if status != S.ADDED else None,
+                delete_requested_at=(
+                    created_at + timedelta(hours=1)
+                    if status in (S.DELETING, S.DELETED, S.DELETE_FAILED) else None
+                ),
+            )
+            Component.objects.bulk_create(
+                Component(
+                    workload=workload,
+                    kind=kind,
+                    api_version={"Job": "batch/v1", "Deployment": "apps/v1"}.get(kind, "v1"),
+                    name=f"{name}-{index}" if index else name,
+                    namespace=project.name,
+                    state=state,
+                    reason=component_reason,
+                    updated_at=now,
+                )
+                for index, (kind, state, component_reason) in enumerate(components)
+            )
+            history = [(None, S.ADDED, "submitted", created_at)]
+            if status != S.ADDED:
+                history.append((S.ADDED, status, reason, created_at + timedelta(minutes=5)))
+            StatusChange.objects.bulk_create(
+                StatusChange(workload=workload, from_status=old or "", to_status=new, reason=why, at=at)
+                for old, new, why, at in history
+            )
+            created_count += 1
+        return created_count

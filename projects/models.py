@@ -1,0 +1,171 @@
+"""Who may use what: projects, their members, the clusters and each project's quota on them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q, Sum
+
+dns_label_validator = RegexValidator(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "Use at most 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
+)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user)
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=63, unique=True, validators=[dns_label_validator])
+    display_name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.display_name or self.name
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    ADMIN = "admin", "Admin"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(project__in=Project.objects.for_user(user))
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(Project, models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "project"], name="membership_unique")]
+        ordering = ["project", "user"]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+
+class ClusterQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_authenticated and user.is_superuser:
+            return self.all()
+        return self.filter(quotas__project__in=Project.objects.for_user(user)).distinct()
+
+
+class Cluster(models.Model):
+    """A Kubernetes cluster, reached by a kubeconfig context or an API URL with a token."""
+
+    name = models.CharField(max_length=63, unique=True, validators=[dns_label_validator])
+    display_name = models.CharField(max_length=100, blank=True)
+    api_url = models.URLField(blank=True, help_text="API server URL, used with the token.")
+    token = models.TextField(blank=True, help_text="Bearer token for the API URL.")
+    kubeconfig = models.CharField(max_length=500, blank=True, help_text="Path to a kubeconfig file.")
+    context = models.CharField(max_length=200, blank=True, help_text="Context in the kubeconfig.")
+    verify_ssl = models.BooleanField(default=True)
+    workload_base_url = models.URLField(
+        blank=True, help_text="Where workspaces are published, e.g. https://ws.example.com"
+    )
+    capacity_gpu = models.PositiveIntegerField(default=0)
+    capacity_cpu_millicores = models.PositiveBigIntegerField(default=0)
+    capacity_memory_bytes = models.PositiveBigIntegerField(default=0)
+    reachable = models.BooleanField(default=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    unreachable_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClusterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.display_name or self.name
+
+    def clean(self):
+        if not self.kubeconfig and not self.api_url:
+            raise ValidationError("Give either a kubeconfig (and context) or an API URL with a token.")
+
+
+RESOURCES = (
+    ("gpu", "GPU", "capacity_gpu"),
+    ("cpu_millicores", "CPU", "capacity_cpu_millicores"),
+    ("memory_bytes", "Memory", "capacity_memory_bytes"),
+)
+
+
+class Quota(models.Model):
+    """A project's limit on one cluster, and the namespace the project uses there."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="quotas")
+    cluster = models.ForeignKey(Cluster, models.PROTECT, related_name="quotas")
+    namespace = models.CharField(
+        max_length=63, blank=True, validators=[dns_label_validator],
+        help_text="Namespace of the project on this cluster; empty means the project's name.",
+    )
+    gpu = models.PositiveIntegerField(default=0)
+    cpu_millicores = models.PositiveBigIntegerField(default=0)
+    memory_bytes = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "cluster"], name="quota_unique_project_cluster"),
+            models.CheckConstraint(
+                condition=Q(gpu__gte=0) & Q(cpu_millicores__gte=0) & Q(memory_bytes__gte=0),
+                name="quota_not_negative",
+            ),
+        ]
+        ordering = ["project", "cluster"]
+
+    def __str__(self):
+        return f"{self.project} on {self.cluster}"
+
+    @property
+    def effective_namespace(self):
+        return self.namespace or self.project.name
+
+    def over_capacity_errors(self):
+        """Messages for each resource whose sum over projects would exceed the cluster's capacity."""
+        others = (
+            Quota.objects.filter(cluster_id=self.cluster_id)
+            .exclude(pk=self.pk)
+            .aggregate(**{field: Sum(field) for field, _, _ in RESOURCES})
+        )
+        errors = {}
+        for field, label, capacity_field in RESOURCES:
+            capacity = getattr(self.cluster, capacity_field)
+            available = max(capacity - (others[field] or 0), 0)
+            requested = getattr(self, field)
+            if requested > available:
+                errors[field] = (
+                    f"{label}: {requested} requested, {available} available on cluster {self.cluster.name}"
+                )
+        return errors
+
+    def clean(self):
+        if self.cluster_id is not None:
+            errors = self.over_capacity_errors()
+            if errors:
+                raise ValidationError(errors)

@@ -1,0 +1,92 @@
+"""Shared fixtures: a project with its users (admin, member, outsider), a cluster and a quota."""
+
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from projects.models import Cluster, Membership, Project, Quota, Role
+from workloads.models import Workload, WorkloadType
+from workloads.status import WorkloadStatus
+
+GIB = 1024**3
+PASSWORD = "correct-horse-battery"
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username=None, **extra):
+        username = username or f"user{next(_names)}"
+        return django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+
+    return make
+
+
+@pytest.fixture
+def project(db):
+    return Project.objects.create(name="vision", display_name="Vision")
+
+
+@pytest.fixture
+def other_project(db):
+    return Project.objects.create(name="sandbox", display_name="Sandbox")
+
+
+@pytest.fixture
+def cluster(db):
+    return Cluster.objects.create(
+        name="east",
+        api_url="http://127.0.0.1:1",
+        capacity_gpu=16,
+        capacity_cpu_millicores=64_000,
+        capacity_memory_bytes=256 * GIB,
+    )
+
+
+@pytest.fixture
+def quota(project, cluster):
+    return Quota.objects.create(
+        project=project, cluster=cluster, gpu=8, cpu_millicores=32_000, memory_bytes=128 * GIB
+    )
+
+
+@pytest.fixture
+def member(make_user, project):
+    user = make_user("member")
+    Membership.objects.create(user=user, project=project, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def project_admin(make_user, project):
+    user = make_user("lead")
+    Membership.objects.create(user=user, project=project, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def outsider(make_user, other_project):
+    user = make_user("outsider")
+    Membership.objects.create(user=user, project=other_project, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def make_workload(project, cluster, member):
+    def make(**fields):
+        defaults = {
+            "project": project,
+            "cluster": cluster,
+            "name": f"workload-{next(_names)}",
+            "type": WorkloadType.TRAINING,
+            "status": WorkloadStatus.RUNNING,
+            "namespace": project.name,
+            "created_by": member,
+            "created_by_name": member.username,
+            "status_refreshed_at": timezone.now(),
+        }
+        defaults.update(fields)
+        return Workload.objects.create(**defaults)
+
+    return make

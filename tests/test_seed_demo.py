@@ -1,0 +1,50 @@
+"""seed_demo creates the demo data of SPEC's public contract, and is idempotent."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from projects.models import Cluster, Membership, Project, Quota, Role
+from workloads.models import Workload, WorkloadType
+from workloads.status import WorkloadStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        Project.objects.count(), Membership.objects.count(), Cluster.objects.count(),
+        Quota.objects.count(), Workload.objects.count(),
+    )
+
+
+def test_seed_demo_contract_and_idempotence():
+    call_command("seed_demo", verbosity=0)
+    first = counts()
+    call_command("seed_demo", verbosity=0)
+    assert counts() == first
+
+    for username in ("admin", "lead", "dev", "outsider"):
+        assert authenticate(username=username, password="devcenter-demo") is not None, username
+    assert authenticate(username="admin", password="devcenter-demo").is_superuser
+    assert Membership.objects.get(user__username="lead", project__name="vision").role == Role.ADMIN
+    assert set(Membership.objects.filter(user__username="dev").values_list("project__name", flat=True)) == {
+        "vision", "nlp"
+    }
+    assert list(Membership.objects.filter(user__username="outsider").values_list("project__name", flat=True)) == [
+        "sandbox"
+    ]
+    assert Cluster.objects.count() == 2
+    assert Quota.objects.exists()
+
+    vision = Workload.objects.filter(project__name="vision")
+    assert set(vision.values_list("type", flat=True)) == set(WorkloadType.values)
+    assert set(vision.values_list("status", flat=True)) == set(WorkloadStatus.values)
+    running_workspace = vision.get(type=WorkloadType.WORKSPACE, status=WorkloadStatus.RUNNING)
+    assert running_workspace.workspace_url.startswith("http")
+
+
+def test_quotas_fit_cluster_capacity():
+    call_command("seed_demo", verbosity=0)
+    for quota in Quota.objects.select_related("cluster"):
+        assert quota.over_capacity_errors() == {}

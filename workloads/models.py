@@ -1,0 +1,132 @@
+"""Workloads, their Kubernetes components and their status history."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from projects.models import Project
+from workloads.status import HOLDING_RESOURCES, ComponentState, WorkloadStatus
+
+
+class WorkloadType(models.TextChoices):
+    MODEL_DOWNLOAD = "model-download", "Model Download"
+    INFERENCE = "inference", "Inference"
+    TRAINING = "training", "Training"
+    PRE_TRAINING = "pre-training", "Pre-Training"
+    FINE_TUNING = "fine-tuning", "Fine-Tuning"
+    EVALUATION = "evaluation", "Evaluation"
+    WORKSPACE = "workspace", "Workspace"
+    CUSTOM = "custom", "Custom"
+
+
+class WorkloadQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(project__in=Project.objects.for_user(user))
+
+    def holding_resources(self):
+        return self.filter(status__in=HOLDING_RESOURCES)
+
+
+class Workload(models.Model):
+    project = models.ForeignKey(Project, models.CASCADE, related_name="workloads")
+    cluster = models.ForeignKey("projects.Cluster", models.PROTECT, related_name="workloads")
+    name = models.CharField(max_length=253)
+    type = models.CharField(max_length=20, choices=WorkloadType.choices)
+    status = models.CharField(max_length=20, choices=WorkloadStatus.choices, default=WorkloadStatus.ADDED)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_refreshed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    requested_gpu = models.PositiveIntegerField(default=0)
+    requested_cpu_millicores = models.PositiveBigIntegerField(default=0)
+    requested_memory_bytes = models.PositiveBigIntegerField(default=0)
+
+    namespace = models.CharField(max_length=63)
+    workspace_url = models.URLField(max_length=500, blank=True)
+    # What was submitted (image, command, model, port, flavour...): kept to rebuild manifests.
+    spec = models.JSONField(default=dict, blank=True)
+    # Identity of a Custom workload found in the cluster ("<kind>/<namespace>/<name>").
+    external_key = models.CharField(max_length=400, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The submitter as shown: a username, or "cluster" for objects found without one.
+    created_by_name = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    delete_requested_at = models.DateTimeField(null=True, blank=True)
+    delete_attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = WorkloadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "created_at", "id"], name="workload_project_created"),
+            models.Index(fields=["project", "status", "created_at", "id"], name="workload_project_status"),
+            models.Index(fields=["project", "type", "created_at", "id"], name="workload_project_type"),
+            models.Index(fields=["project", "name", "id"], name="workload_project_name"),
+            models.Index(fields=["cluster", "status"], name="workload_cluster_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="workload_unique_external_key",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_deletable(self):
+        return self.status not in (WorkloadStatus.DELETING, WorkloadStatus.DELETED)
+
+    @property
+    def is_workspace(self):
+        return self.type == WorkloadType.WORKSPACE
+
+
+class Component(models.Model):
+    """A top-level Kubernetes object that carries the workload's labels (Job, Deployment, Service...)."""
+
+    workload = models.ForeignKey(Workload, models.CASCADE, related_name="components")
+    kind = models.CharField(max_length=63)
+    api_version = models.CharField(max_length=63)
+    name = models.CharField(max_length=253)
+    namespace = models.CharField(max_length=63)
+    uid = models.CharField(max_length=36, blank=True)
+    state = models.CharField(max_length=20, choices=ComponentState.choices, default=ComponentState.PENDING)
+    reason = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workload", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workload", "kind", "namespace", "name"], name="component_unique_object"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}/{self.name}"
+
+
+class StatusChange(models.Model):
+    """One line of a workload's status history."""
+
+    workload = models.ForeignKey(Workload, models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=WorkloadStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=WorkloadStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workload", "at", "id"]
+        indexes = [models.Index(fields=["workload", "at"], name="statuschange_workload_at")]
+
+    def __str__(self):
+        return f"{self.workload}: {self.from_status or '-'} -> {self.to_status}"
