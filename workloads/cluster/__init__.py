@@ -1,0 +1,40 @@
+"""The cluster gateway: the only code in devcenter that talks to Kubernetes.
+
+    from workloads.cluster import ClusterConnection, ClusterGateway, project_selector
+
+    with ClusterGateway(ClusterConnection("gpu-1", kubeconfig="~/.kube/config")) as gateway:
+        components = gateway.list_components(project_selector(["vision", "nlp"]))
+
+Pure parts (no I/O, usable anywhere): `states` (object -> component state), `components`
+(objects -> top-level components), `manifests` (WorkloadSpec -> objects), `quantities`,
+`labels`. No Django models or settings are imported here.
+"""
+
+from .components import ObservedComponent, Resources, observe
+from .connection import ClusterConnection, api_client
+from .errors import ClusterUnreachable, CreateFailed, GatewayError, LogsUnavailable
+from .gateway import ClusterGateway, CreatedObject, DeleteOutcome, DeleteResult, PodInfo
+from .labels import project_selector, workload_selector
+from .manifests import WorkloadSpec, build_manifests, workspace_url
+
+__all__ = [
+    "ClusterConnection",
+    "ClusterGateway",
+    "ClusterUnreachable",
+    "CreateFailed",
+    "CreatedObject",
+    "DeleteOutcome",
+    "DeleteResult",
+    "GatewayError",
+    "LogsUnavailable",
+    "ObservedComponent",
+    "PodInfo",
+    "Resources",
+    "WorkloadSpec",
+    "api_client",
+    "build_manifests",
+    "observe",
+    "project_selector",
+    "workload_selector",
+    "workspace_url",
+]

@@ -1,0 +1,134 @@
+"""How to reach one cluster's API, and the one place a kubernetes ApiClient is built.
+
+`api_client(connection)` returns a client that:
+- authenticates from a kubeconfig (+ context) or from an API URL + bearer token;
+- never retries in urllib3 (our Celery tasks own retries and their back-off);
+- waits on a token bucket shared by every client of the same connection (the kubernetes
+  client has no rate limiter; client-go's default is qps=5, burst=10: ours are configurable);
+- applies `connection.request_timeout` to any call that does not pass `_request_timeout`.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+
+@dataclass(frozen=True)
+class ClusterConnection:
+    """Where a cluster's API is and how to call it. Plain data: no Django model."""
+
+    name: str
+    api_url: str = ""
+    token: str = ""
+    kubeconfig: str = ""  # path of a kubeconfig file; used when set
+    context: str = ""  # context in that kubeconfig ("" = its current-context)
+    verify_ssl: bool = True
+    request_timeout: tuple[float, float] = (3, 20)  # (connect, read) seconds
+    qps: float = 50
+    burst: int = 100
+
+    def __post_init__(self):
+        if not self.kubeconfig and not self.api_url:
+            raise ValueError(f"cluster {self.name!r}: set a kubeconfig or an api_url")
+        if self.qps <= 0 or self.burst < 1:
+            raise ValueError(f"cluster {self.name!r}: qps must be > 0 and burst >= 1")
+
+    def __repr__(self):  # never print the token
+        return f"ClusterConnection(name={self.name!r}, api_url={self.api_url!r}, context={self.context!r})"
+
+
+class TokenBucket:
+    """A thread-safe token bucket: `acquire()` blocks until a token is available."""
+
+    def __init__(self, qps: float, burst: int, clock=time.monotonic, sleep=time.sleep):
+        self.qps = float(qps)
+        self.burst = int(burst)
+        self._tokens = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def _reserve(self) -> float:
+        """Take a token (possibly going into debt) and return how long to wait for it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.qps)
+            self._updated = now
+            self._tokens -= 1
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.qps
+
+    def acquire(self) -> float:
+        wait = self._reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_buckets: dict[tuple, TokenBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def rate_limiter(connection: ClusterConnection) -> TokenBucket:
+    """The token bucket shared by all clients of this cluster in this process."""
+    key = (connection.name, connection.api_url, connection.kubeconfig, connection.context)
+    with _buckets_lock:
+        bucket = _buckets.get(key)
+        if bucket is None or (bucket.qps, bucket.burst) != (connection.qps, connection.burst):
+            bucket = _buckets[key] = TokenBucket(connection.qps, connection.burst)
+        return bucket
+
+
+class GatewayApiClient(k8s.ApiClient):
+    """An ApiClient that waits for the rate limiter and always sends a timeout."""
+
+    def __init__(self, configuration, *, limiter: TokenBucket, request_timeout):
+        super().__init__(configuration)
+        self.limiter = limiter
+        self.request_timeout = tuple(request_timeout)
+
+    def call_api(self, method, url, header_params=None, body=None, post_params=None, _request_timeout=None):
+        self.limiter.acquire()
+        return super().call_api(
+            method,
+            url,
+            header_params=header_params,
+            body=body,
+            post_params=post_params,
+            _request_timeout=_request_timeout or self.request_timeout,
+        )
+
+
+def _configuration(connection: ClusterConnection) -> k8s.Configuration:
+    configuration = k8s.Configuration()
+    if connection.kubeconfig:
+        k8s_config.load_kube_config(
+            config_file=connection.kubeconfig,
+            context=connection.context or None,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+        if connection.api_url:
+            configuration.host = connection.api_url.rstrip("/")
+    else:
+        configuration.host = connection.api_url.rstrip("/")
+    if connection.token:
+        configuration.api_key = {"BearerToken": connection.token}
+        configuration.api_key_prefix = {"BearerToken": "Bearer"}
+    if not connection.verify_ssl:
+        configuration.verify_ssl = False
+    configuration.retries = False  # no urllib3 retries: the caller (Celery) retries
+    configuration.client_go_retries = False
+    return configuration
+
+
+def api_client(connection: ClusterConnection) -> GatewayApiClient:
+    """A kubernetes ApiClient for `connection` (see the module docstring)."""
+    return GatewayApiClient(
+        _configuration(connection),
+        limiter=rate_limiter(connection),
+        request_timeout=connection.request_timeout,
+    )

@@ -1,0 +1,596 @@
+"""ClusterGateway: every call devcenter makes to a Kubernetes API goes through here.
+
+- Reads are one paged LIST per kind across all namespaces with a label selector, parsed as
+  raw JSON (`_preload_content=False` + `json.loads`): the client's typed deserialisation of
+  10k pods costs seconds.
+- Any failure to read raises `ClusterUnreachable`; statuses are then left as they were.
+- Deletes name the object, send `propagationPolicy=Background` (a Job's server default,
+  Orphan, leaves its pods running) and `preconditions.uid` (a re-created object with the same
+  name is never deleted), and refuse an empty name (the client would DELETE the collection).
+"""
+
+import contextlib
+import enum
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+from pydantic import ValidationError
+
+from workloads.status import ComponentState
+
+from .components import ObservedComponent, Resources, observe, parse_time
+from .connection import ClusterConnection, api_client
+from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ListedKind:
+    kind: str
+    api_version: str
+    api: type
+    method: str  # the *_for_all_namespaces LIST method
+
+
+# One LIST (paged) per kind and refresh. Secrets are not listed: their data is sensitive
+# and no workload type uses them as a component.
+LISTED_KINDS = (
+    ListedKind("Pod", "v1", k8s.CoreV1Api, "list_pod_for_all_namespaces"),
+    ListedKind("Job", "batch/v1", k8s.BatchV1Api, "list_job_for_all_namespaces"),
+    ListedKind("Deployment", "apps/v1", k8s.AppsV1Api, "list_deployment_for_all_namespaces"),
+    ListedKind("StatefulSet", "apps/v1", k8s.AppsV1Api, "list_stateful_set_for_all_namespaces"),
+    ListedKind("ReplicaSet", "apps/v1", k8s.AppsV1Api, "list_replica_set_for_all_namespaces"),
+    ListedKind("Service", "v1", k8s.CoreV1Api, "list_service_for_all_namespaces"),
+    ListedKind("ConfigMap", "v1", k8s.CoreV1Api, "list_config_map_for_all_namespaces"),
+    ListedKind(
+        "PersistentVolumeClaim", "v1", k8s.CoreV1Api, "list_persistent_volume_claim_for_all_namespaces"
+    ),
+)
+
+# kind -> (API class, method suffix) for create_namespaced_X / delete_namespaced_X / read_namespaced_X
+TYPED_KINDS = {
+    "Pod": (k8s.CoreV1Api, "pod"),
+    "Service": (k8s.CoreV1Api, "service"),
+    "ConfigMap": (k8s.CoreV1Api, "config_map"),
+    "Secret": (k8s.CoreV1Api, "secret"),
+    "PersistentVolumeClaim": (k8s.CoreV1Api, "persistent_volume_claim"),
+    "Job": (k8s.BatchV1Api, "job"),
+    "Deployment": (k8s.AppsV1Api, "deployment"),
+    "StatefulSet": (k8s.AppsV1Api, "stateful_set"),
+    "ReplicaSet": (k8s.AppsV1Api, "replica_set"),
+    "Ingress": (k8s.NetworkingV1Api, "ingress"),
+}
+# kind -> (group, version, plural) for kinds the typed client does not know
+CUSTOM_KINDS = {
+    "HTTPRoute": ("gateway.networking.k8s.io", "v1", "httproutes"),
+}
+# Answers that mean "try again later" rather than "the API refused": raised as unreachable.
+TRANSIENT_STATUSES = frozenset({0, 429, 502, 503, 504})
+
+
+class DeleteResult(enum.StrEnum):
+    DELETED = "deleted"
+    ALREADY_GONE = "already-gone"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    result: DeleteResult
+    message: str = ""
+    status_code: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not DeleteResult.FAILED
+
+    @property
+    def state(self) -> ComponentState:
+        """The component's state after this outcome (SPEC: a failed delete -> Delete Failed)."""
+        return ComponentState.DELETED if self.ok else ComponentState.DELETE_FAILED
+
+
+@dataclass(frozen=True)
+class CreatedObject:
+    kind: str
+    name: str
+    namespace: str
+    uid: str
+    api_version: str = ""
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    namespace: str
+    name: str
+    phase: str
+    containers: tuple[str, ...]
+    started_at: datetime | None
+    init_containers: tuple[str, ...] = ()
+    labels: dict | None = None
+
+
+def status_message(exc: ApiException) -> str:
+    """The `message` of the Status the API answered with, or the HTTP reason."""
+    body = exc.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body:
+        try:
+            message = json.loads(body).get("message")
+        except (ValueError, AttributeError):
+            message = body.strip()[:500]
+        if message:
+            return str(message)
+    return f"{exc.status} {exc.reason}".strip()
+
+
+def _read_json(response) -> dict:
+    try:
+        return json.loads(response.data)
+    finally:
+        response.release_conn()
+
+
+class ClusterGateway:
+    """The operations devcenter needs on one cluster (see the module docstring)."""
+
+    listed_kinds = LISTED_KINDS
+
+    def __init__(self, connection: ClusterConnection):
+        self.connection = connection
+        self.api_client = api_client(connection)
+        self.core = k8s.CoreV1Api(self.api_client)
+        self.batch = k8s.BatchV1Api(self.api_client)
+        self.apps = k8s.AppsV1Api(self.api_client)
+        self.custom = k8s.CustomObjectsApi(self.api_client)
+        self._apis = {}
+
+    def close(self) -> None:
+        self.api_client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return tuple(self.connection.request_timeout)
+
+    def _api(self, api_class):
+        if api_class not in self._apis:
+            self._apis[api_class] = api_class(self.api_client)
+        return self._apis[api_class]
+
+    def _unreachable(self, exc: Exception) -> ClusterUnreachable:
+        if isinstance(exc, ApiException):
+            return ClusterUnreachable(self.connection.name, status_message(exc), exc.status)
+        return ClusterUnreachable(self.connection.name, f"{type(exc).__name__}: {exc}")
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """Any failure inside -> ClusterUnreachable."""
+        try:
+            yield
+        except ClusterUnreachable:
+            raise
+        except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            raise self._unreachable(exc) from exc
+
+    @contextlib.contextmanager
+    def _connecting(self):
+        """Connection failures and transient answers -> ClusterUnreachable; other API errors pass."""
+        try:
+            yield
+        except ApiException as exc:
+            if exc.status in TRANSIENT_STATUSES or exc.status is None:
+                raise self._unreachable(exc) from exc
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(exc) from exc
+
+    def _list_pages(self, listed: ListedKind, label_selector: str, page_size: int) -> Iterator[dict]:
+        """Every object of one kind matching `label_selector`, one LIST page at a time.
+
+        A `continue` token that expired (410) restarts the list once from the beginning.
+        """
+        method = getattr(self._api(listed.api), listed.method)
+        for attempt in range(2):
+            token = None
+            seen = []
+            try:
+                while True:
+                    kwargs = {"_continue": token} if token else {}
+                    page = _read_json(
+                        method(
+                            label_selector=label_selector,
+                            limit=page_size,
+                            _preload_content=False,
+                            _request_timeout=self.timeout,
+                            **kwargs,
+                        )
+                    )
+                    for item in page.get("items") or []:
+                        item["kind"] = listed.kind
+                        item["apiVersion"] = listed.api_version
+                        seen.append(_slim(item))
+                    token = (page.get("metadata") or {}).get("continue")
+                    if not token:
+                        return (yield from seen)
+            except ApiException as exc:
+                if exc.status == 410 and token and attempt == 0:
+                    logger.info("continue token expired listing %s; relisting", listed.kind)
+                    continue
+                raise
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def list_objects(self, label_selector: str, page_size: int = 500) -> list[dict]:
+        """The (slimmed) objects of every listed kind matching `label_selector`."""
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        objects = []
+        with self._reading():
+            for listed in self.listed_kinds:
+                objects.extend(self._list_pages(listed, label_selector, page_size))
+        return objects
+
+    def list_components(self, label_selector: str, page_size: int = 500) -> list[ObservedComponent]:
+        """The top-level components matching `label_selector`, with states and requests."""
+        return observe(self.list_objects(label_selector, page_size))
+
+    def list_pods(self, label_selector: str, page_size: int = 500) -> list[PodInfo]:
+        """The pods matching `label_selector` (for the logs page), oldest first."""
+        with self._reading():
+            pods = list(self._list_pages(LISTED_KINDS[0], label_selector, page_size))
+        infos = []
+        for pod in pods:
+            metadata, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+            infos.append(
+                PodInfo(
+                    namespace=metadata.get("namespace", ""),
+                    name=metadata.get("name", ""),
+                    phase=status.get("phase") or "Pending",
+                    containers=tuple(c.get("name", "") for c in spec.get("containers") or []),
+                    started_at=parse_time(status.get("startTime")),
+                    init_containers=tuple(c.get("name", "") for c in spec.get("initContainers") or []),
+                    labels=dict(metadata.get("labels") or {}),
+                )
+            )
+        infos.sort(key=lambda p: (p.started_at is None, p.started_at or datetime.min, p.namespace, p.name))
+        return infos
+
+    def node_capacity(self) -> Resources:
+        """Sum of `status.allocatable` of the nodes whose Ready condition is True."""
+        total = Resources()
+        with self._reading():
+            token = None
+            while True:
+                kwargs = {"_continue": token} if token else {}
+                page = _read_json(
+                    self.core.list_node(
+                        limit=500, _preload_content=False, _request_timeout=self.timeout, **kwargs
+                    )
+                )
+                for node in page.get("items") or []:
+                    status = node.get("status") or {}
+                    ready = any(
+                        c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in status.get("conditions") or []
+                    )
+                    if ready:
+                        total = total + Resources.from_quantities(status.get("allocatable"))
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    return total
+
+    # -- logs -------------------------------------------------------------------------------
+
+    def _log_request(
+        self,
+        namespace,
+        pod,
+        *,
+        container,
+        tail_lines,
+        since_seconds,
+        limit_bytes,
+        timestamps,
+        follow,
+        timeout,
+    ):
+        if not namespace or not pod:
+            raise ValueError("namespace and pod are required")
+        kwargs = {
+            "container": container or None,
+            "tail_lines": tail_lines,
+            "since_seconds": since_seconds,
+            "limit_bytes": limit_bytes,
+            "timestamps": timestamps or None,
+            "follow": follow or None,
+        }
+        kwargs = {key: value for key, value in kwargs.items() if value is not None}
+        try:
+            with self._connecting():
+                return self.core.read_namespaced_pod_log(
+                    pod, namespace, _preload_content=False, _request_timeout=timeout, **kwargs
+                )
+        except ApiException as exc:
+            raise LogsUnavailable(status_message(exc), exc.status) from exc
+
+    def read_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        limit_bytes: int | None = None,
+        timestamps: bool = False,
+    ) -> str:
+        """The pod's log (one container), decoded as UTF-8 (invalid bytes replaced)."""
+        response = self._log_request(
+            namespace,
+            pod,
+            container=container,
+            tail_lines=tail_lines,
+            since_seconds=since_seconds,
+            limit_bytes=limit_bytes,
+            timestamps=timestamps,
+            follow=False,
+            timeout=self.timeout,
+        )
+        try:
+            with self._reading():
+                return response.data.decode("utf-8", "replace")
+        finally:
+            response.release_conn()
+
+    def stream_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+        idle_timeout: float | None = 300,
+    ) -> Iterator[str]:
+        """Lines of the pod's log as they are written (`follow=True`), without newlines.
+
+        Stops when the server ends the stream (the container exited) or when nothing arrived
+        for `idle_timeout` seconds. Close the generator to stop early.
+        """
+        response = self._log_request(
+            namespace,
+            pod,
+            container=container,
+            tail_lines=tail_lines,
+            since_seconds=since_seconds,
+            limit_bytes=None,
+            timestamps=timestamps,
+            follow=True,
+            timeout=(self.timeout[0], idle_timeout) if idle_timeout else (self.timeout[0], None),
+        )
+        buffer = b""
+        try:
+            while True:
+                try:
+                    chunk = response.read1(65536)
+                except urllib3.exceptions.ReadTimeoutError:
+                    break
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise self._unreachable(exc) from exc
+                if not chunk:
+                    break
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8", "replace")
+            if buffer:
+                yield buffer.decode("utf-8", "replace")
+        finally:
+            response.release_conn()
+            response.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def _typed(self, kind: str, verb: str):
+        try:
+            api_class, suffix = TYPED_KINDS[kind]
+        except KeyError:
+            return None
+        return getattr(self._api(api_class), f"{verb}_namespaced_{suffix}")
+
+    def _read_raw(self, kind: str, namespace: str, name: str) -> dict:
+        read = self._typed(kind, "read")
+        if read is not None:
+            response = read(name, namespace, _preload_content=False, _request_timeout=self.timeout)
+        else:
+            group, version, plural = CUSTOM_KINDS[kind]
+            response = self.custom.get_namespaced_custom_object(
+                group, version, namespace, plural, name, _preload_content=False, _request_timeout=self.timeout
+            )
+        return _read_json(response)
+
+    def delete_component(self, kind: str, namespace: str, name: str, uid: str) -> DeleteOutcome:
+        """Delete one object (and, in the background, what it owns) if it is still `uid`.
+
+        404 and "re-created with another uid" -> ALREADY_GONE; other API errors -> FAILED
+        with the API's message; connection failures and transient answers -> ClusterUnreachable.
+        """
+        if not name or not name.strip():
+            raise ValueError("refusing to delete an object with an empty name (would delete the collection)")
+        if not namespace or not namespace.strip():
+            raise ValueError("refusing to delete without a namespace")
+        if not uid:
+            raise ValueError("delete_component needs the object's uid (preconditions.uid)")
+        if kind not in TYPED_KINDS and kind not in CUSTOM_KINDS:
+            raise ValueError(f"cannot delete objects of kind {kind!r}")
+        options = k8s.V1DeleteOptions(
+            propagation_policy="Background", preconditions=k8s.V1Preconditions(uid=uid)
+        )
+        try:
+            with self._connecting():
+                delete = self._typed(kind, "delete")
+                if delete is not None:
+                    response = delete(
+                        name, namespace, body=options, _preload_content=False, _request_timeout=self.timeout
+                    )
+                else:
+                    group, version, plural = CUSTOM_KINDS[kind]
+                    response = self.custom.delete_namespaced_custom_object(
+                        group,
+                        version,
+                        namespace,
+                        plural,
+                        name,
+                        body=options,
+                        _preload_content=False,
+                        _request_timeout=self.timeout,
+                    )
+                response.release_conn()
+        except ApiException as exc:
+            if exc.status == 404:
+                return DeleteOutcome(DeleteResult.ALREADY_GONE, status_message(exc), 404)
+            if exc.status == 409:
+                return self._after_conflict(kind, namespace, name, uid, exc)
+            return DeleteOutcome(DeleteResult.FAILED, status_message(exc), exc.status)
+        return DeleteOutcome(DeleteResult.DELETED, f"{kind} {namespace}/{name} deleted", 200)
+
+    def _after_conflict(self, kind, namespace, name, uid, conflict: ApiException) -> DeleteOutcome:
+        """409 on a uid precondition: the name may now belong to a re-created object."""
+        try:
+            with self._connecting():
+                current = self._read_raw(kind, namespace, name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return DeleteOutcome(DeleteResult.ALREADY_GONE, status_message(exc), 404)
+            return DeleteOutcome(DeleteResult.FAILED, status_message(exc), exc.status)
+        current_uid = (current.get("metadata") or {}).get("uid")
+        if current_uid != uid:
+            return DeleteOutcome(
+                DeleteResult.ALREADY_GONE,
+                f"{kind} {namespace}/{name} was re-created (uid {current_uid}); the original is gone",
+                409,
+            )
+        return DeleteOutcome(DeleteResult.FAILED, status_message(conflict), 409)
+
+    def create_objects(self, manifests: list[dict]) -> list[CreatedObject]:
+        """Create each manifest in its namespace (which must exist), in order.
+
+        On a refusal, delete what this call created and raise CreateFailed with the API's
+        message: no half-created workloads. Connection failures -> ClusterUnreachable (after
+        the same best-effort clean-up).
+        """
+        created: list[CreatedObject] = []
+        for manifest in manifests:
+            kind = manifest.get("kind", "")
+            metadata = manifest.get("metadata") or {}
+            name, namespace = metadata.get("name", ""), metadata.get("namespace", "")
+            try:
+                if not name or not namespace:
+                    raise CreateFailed(
+                        f"{kind or 'object'} needs metadata.name and metadata.namespace", kind=kind
+                    )
+                created.append(self._create_one(manifest, kind, namespace, name))
+            except GatewayErrorTypes as exc:
+                self._undo(created)
+                if isinstance(exc, ApiException):
+                    message = status_message(exc)
+                    if exc.status == 404 and "namespace" in message.lower():
+                        cluster = self.connection.name
+                        message = f"namespace {namespace!r} does not exist on cluster {cluster!r}: {message}"
+                    raise CreateFailed(message, exc.status, kind, name) from exc
+                if isinstance(exc, ValidationError):
+                    raise CreateFailed(f"invalid {kind} {name}: {exc}", None, kind, name) from exc
+                raise
+        return created
+
+    def _create_one(self, manifest: dict, kind: str, namespace: str, name: str) -> CreatedObject:
+        with self._connecting():
+            create = self._typed(kind, "create")
+            if create is not None:
+                response = create(namespace, manifest, _preload_content=False, _request_timeout=self.timeout)
+            elif kind in CUSTOM_KINDS:
+                group, version, plural = CUSTOM_KINDS[kind]
+                response = self.custom.create_namespaced_custom_object(
+                    group,
+                    version,
+                    namespace,
+                    plural,
+                    manifest,
+                    _preload_content=False,
+                    _request_timeout=self.timeout,
+                )
+            else:
+                raise CreateFailed(f"cannot create objects of kind {kind!r}", kind=kind, name=name)
+            body = _read_json(response)
+        meta = body.get("metadata") or {}
+        return CreatedObject(
+            kind=kind,
+            name=meta.get("name", name),
+            namespace=meta.get("namespace", namespace),
+            uid=meta.get("uid", ""),
+            api_version=body.get("apiVersion", manifest.get("apiVersion", "")),
+        )
+
+    def _undo(self, created: list[CreatedObject]) -> None:
+        for obj in reversed(created):
+            try:
+                outcome = self.delete_component(obj.kind, obj.namespace, obj.name, obj.uid)
+                if not outcome.ok:
+                    logger.warning(
+                        "could not undo %s %s/%s: %s", obj.kind, obj.namespace, obj.name, outcome.message
+                    )
+            except Exception:  # best effort: the original error is what the caller needs
+                logger.exception("could not undo %s %s/%s", obj.kind, obj.namespace, obj.name)
+
+
+GatewayErrorTypes = (ApiException, ValidationError, ClusterUnreachable, CreateFailed)
+
+
+_KEEP_SPEC = ("replicas", "completions", "parallelism", "suspend", "containers", "initContainers", "template")
+
+
+def _slim(obj: dict) -> dict:
+    """Keep only what states, owners and requests need (the full object can be large)."""
+    metadata = obj.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    spec = obj.get("spec") or {}
+    slim_spec = {key: spec[key] for key in _KEEP_SPEC if key in spec}
+    template = slim_spec.get("template")
+    if template:
+        template_spec = template.get("spec") or {}
+        slim_spec["template"] = {
+            "spec": {
+                key: template_spec[key] for key in ("containers", "initContainers") if key in template_spec
+            }
+        }
+    return {
+        "kind": obj.get("kind"),
+        "apiVersion": obj.get("apiVersion"),
+        "metadata": {
+            "name": metadata.get("name"),
+            "namespace": metadata.get("namespace"),
+            "uid": metadata.get("uid"),
+            "labels": metadata.get("labels") or {},
+            "annotations": {k: v for k, v in annotations.items() if k.startswith("devcenter.io/")},
+            "ownerReferences": metadata.get("ownerReferences") or [],
+            "creationTimestamp": metadata.get("creationTimestamp"),
+            "deletionTimestamp": metadata.get("deletionTimestamp"),
+        },
+        "spec": slim_spec,
+        "status": obj.get("status") or {},
+    }
