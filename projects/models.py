@@ -93,6 +93,8 @@ class Cluster(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     unreachable_since = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When the last refresh finished, successful or not: the page polls until it passes.
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClusterQuerySet.as_manager()
@@ -102,6 +104,19 @@ class Cluster(models.Model):
 
     def __str__(self):
         return self.display_name or self.name
+
+    def connection(self):
+        """How the gateway reaches this cluster (plain data: tasks and benchmarks need no ORM)."""
+        from workloads.cluster.connection import ClusterConnection
+
+        return ClusterConnection(
+            name=self.name,
+            api_url=self.api_url,
+            token=self.token,
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            verify_ssl=self.verify_ssl,
+        )
 
     def clean(self):
         if not self.kubeconfig and not self.api_url:
