@@ -1,0 +1,149 @@
+"""Listed objects -> top-level components: owner graph, pods feeding owners, requests summed."""
+
+from datetime import UTC, datetime
+
+from workloads.cluster import labels
+from workloads.cluster.components import Resources, object_requests, observe
+from workloads.status import ComponentState as S
+
+LABELS = {labels.WORKLOAD_ID: "w1", labels.PROJECT: "vision", labels.WORKLOAD_TYPE: "inference"}
+
+
+def meta(name, uid, owner=None, owner_kind="ReplicaSet"):
+    metadata = {
+        "name": name,
+        "namespace": "vision",
+        "uid": uid,
+        "labels": dict(LABELS),
+        "annotations": {labels.SUBMITTER: "alice@example.com"},
+        "creationTimestamp": "2025-01-02T03:04:05Z",
+    }
+    if owner:
+        metadata["ownerReferences"] = [{"kind": owner_kind, "name": "x", "uid": owner, "controller": True}]
+    return metadata
+
+
+def template(requests, limits=None):
+    resources = {"requests": requests}
+    if limits:
+        resources["limits"] = limits
+    return {"spec": {"containers": [{"name": "main", "image": "i", "resources": resources}]}}
+
+
+def crashing_pod(name, uid, owner, owner_kind="ReplicaSet"):
+    return {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": meta(name, uid, owner, owner_kind),
+        "spec": template({"cpu": "1"})["spec"],
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": "main",
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 10s"}},
+                }
+            ],
+        },
+    }
+
+
+def deployment_tree():
+    deployment = {
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "metadata": meta("infer", "dep"),
+        "spec": {
+            "replicas": 2,
+            "template": template({"nvidia.com/gpu": "1", "cpu": "500m", "memory": "1Gi"}),
+        },
+        "status": {"replicas": 2, "readyReplicas": 1},
+    }
+    replicaset = {
+        "kind": "ReplicaSet",
+        "apiVersion": "apps/v1",
+        "metadata": meta("infer-5d9", "rs", "dep", "Deployment"),
+        "spec": {"replicas": 2, "template": deployment["spec"]["template"]},
+        "status": {"replicas": 2, "readyReplicas": 1},
+    }
+    service = {"kind": "Service", "apiVersion": "v1", "metadata": meta("infer", "svc"), "spec": {"ports": []}}
+    return [crashing_pod("infer-5d9-a", "pod-a", "rs"), replicaset, deployment, service]
+
+
+def test_only_top_level_objects_are_components():
+    components = observe(deployment_tree())
+    assert sorted((c.kind, c.name) for c in components) == [("Deployment", "infer"), ("Service", "infer")]
+
+
+def test_pods_feed_their_top_level_owner_through_the_replicaset():
+    deployment = next(c for c in observe(deployment_tree()) if c.kind == "Deployment")
+    assert (deployment.state, deployment.reason) == (S.FAILED, "CrashLoopBackOff: back-off 10s")
+
+
+def test_component_fields():
+    deployment = next(c for c in observe(deployment_tree()) if c.kind == "Deployment")
+    assert deployment.workload_id == "w1"
+    assert deployment.project == "vision"
+    assert deployment.api_version == "apps/v1"
+    assert deployment.namespace == "vision"
+    assert deployment.uid == "dep"
+    assert deployment.submitter == "alice@example.com"
+    assert deployment.labels[labels.WORKLOAD_TYPE] == "inference"
+    assert deployment.created_at == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert deployment.requests == Resources(gpu=2, cpu_millicores=1000, memory_bytes=2 * 2**30)
+
+
+def test_pod_whose_owner_was_not_listed_is_a_component():
+    # Orphaned by a delete without propagation, or owned by something that is not labelled.
+    (component,) = observe([crashing_pod("orphan", "pod-o", "job-gone", "Job")])
+    assert (component.kind, component.state) == ("Pod", S.FAILED)
+
+
+def test_job_pods_feed_the_job():
+    job = {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": meta("train", "job"),
+        "spec": {"parallelism": 4, "completions": 4, "template": template({"nvidia.com/gpu": "2"})},
+        "status": {"active": 1},
+    }
+    pod = crashing_pod("train-x", "pod-x", "job", "Job")
+    pod["status"]["containerStatuses"][0]["state"]["waiting"] = {
+        "reason": "ImagePullBackOff",
+        "message": "nope",
+    }
+    (component,) = observe([pod, job])
+    assert (component.state, component.reason) == (S.FAILED, "ImagePullBackOff: nope")
+    assert component.requests.gpu == 8
+
+
+def test_requests_follow_kubernetes_rules():
+    # A limit without a request is requested at the limit; init containers count as their max.
+    pod = {
+        "kind": "Pod",
+        "spec": {
+            "initContainers": [{"name": "fetch", "resources": {"requests": {"cpu": "4", "memory": "1Gi"}}}],
+            "containers": [
+                {"name": "a", "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "2Gi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}},
+            ],
+        },
+    }
+    assert object_requests(pod) == Resources(gpu=1, cpu_millicores=4000, memory_bytes=2 * 2**30 + 512 * 2**20)
+
+
+def test_job_requests_are_capped_by_completions():
+    job = {"kind": "Job", "spec": {"parallelism": 8, "completions": 2, "template": template({"cpu": "1"})}}
+    assert object_requests(job).cpu_millicores == 2000
+
+
+def test_helpers_request_nothing_and_bad_quantities_count_as_zero():
+    assert object_requests({"kind": "Service", "spec": {}}) == Resources()
+    pod = {"kind": "Pod", "spec": template({"cpu": "lots", "memory": "1Gi"})["spec"]}
+    assert object_requests(pod) == Resources(0, 0, 2**30)
+
+
+def test_unlabelled_owner_loop_does_not_hang():
+    a = crashing_pod("a", "a", "b")
+    b = crashing_pod("b", "b", "a")
+    assert observe([a, b]) == []

@@ -1,0 +1,139 @@
+"""WorkloadSpec -> manifests: every object and pod template carries the label contract."""
+
+import pytest
+
+from workloads.cluster import labels
+from workloads.cluster.manifests import (
+    TYPES,
+    WorkloadSpec,
+    build_manifests,
+    object_name,
+    workspace_url,
+)
+
+
+def spec(type_="Training", **overrides):
+    values = {
+        "workload_id": "3f2a9c1e-0000-4000-8000-000000000001",
+        "project": "vision",
+        "name": "resnet-run",
+        "type": type_,
+        "namespace": "vision",
+        "image": "registry.example/train:1.0",
+        "command": ["python", "train.py"],
+        "gpu": 2,
+        "cpu_millicores": 4000,
+        "memory_bytes": 16 * 2**30,
+        "submitter": "alice@example.com",
+        "model": "meta-llama/Llama-3-8B",
+        "port": 8000 if type_ == "Inference" else None,
+        "base_url": "https://devcenter.example/ws",
+    }
+    values.update(overrides)
+    return WorkloadSpec(**values)
+
+
+def pod_templates(manifest):
+    template = (manifest.get("spec") or {}).get("template")
+    return [template] if template else []
+
+
+@pytest.mark.parametrize("type_", sorted(TYPES))
+def test_every_object_and_template_carries_the_labels(type_):
+    s = spec(type_)
+    for manifest in build_manifests(s):
+        for metadata in [manifest["metadata"], *(t["metadata"] for t in pod_templates(manifest))]:
+            assert metadata["labels"][labels.WORKLOAD_ID] == s.workload_id
+            assert metadata["labels"][labels.PROJECT] == "vision"
+            assert metadata["labels"][labels.MANAGED_BY] == "devcenter"
+            assert labels.is_label_value(metadata["labels"][labels.WORKLOAD_TYPE])
+            assert metadata["annotations"][labels.SUBMITTER] == "alice@example.com"
+        assert manifest["metadata"]["namespace"] == "vision"
+
+
+@pytest.mark.parametrize("type_", ["Model Download", "Training", "Pre-Training", "Fine-Tuning", "Evaluation"])
+def test_batch_types_are_one_job_that_never_restarts_in_place(type_):
+    (job,) = build_manifests(spec(type_))
+    assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["spec"]["backoffLimit"] == 0
+
+
+def test_pre_training_workers_run_in_parallel():
+    (job,) = build_manifests(spec("Pre-Training", workers=4))
+    assert job["spec"]["parallelism"] == job["spec"]["completions"] == 4
+    assert job["spec"]["completionMode"] == "Indexed"
+
+
+def test_ttl_is_optional():
+    (job,) = build_manifests(spec())
+    assert "ttlSecondsAfterFinished" not in job["spec"]
+    (job,) = build_manifests(spec(ttl_seconds_after_finished=3600))
+    assert job["spec"]["ttlSecondsAfterFinished"] == 3600
+
+
+def test_gpu_requests_equal_limits():
+    (job,) = build_manifests(spec(gpu=2))
+    resources = job["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert resources["requests"]["nvidia.com/gpu"] == resources["limits"]["nvidia.com/gpu"] == "2"
+    assert resources["requests"]["cpu"] == "4"
+    assert resources["requests"]["memory"] == "16Gi"
+    (job,) = build_manifests(spec(gpu=0))
+    assert "nvidia.com/gpu" not in job["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
+
+
+def test_inference_is_a_deployment_and_a_service_on_its_port():
+    deployment, service = build_manifests(spec("Inference", port=9000))
+    assert deployment["kind"] == "Deployment" and service["kind"] == "Service"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["ports"][0]["containerPort"] == 9000
+    assert service["spec"]["ports"][0]["port"] == 9000
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    assert {"name": "MODEL_NAME", "value": "meta-llama/Llama-3-8B"} in container["env"]
+
+
+@pytest.mark.parametrize(
+    ("type_", "has_model"), [("Model Download", True), ("Fine-Tuning", True), ("Training", False)]
+)
+def test_model_name_is_passed_to_the_types_that_use_it(type_, has_model):
+    (job,) = build_manifests(spec(type_))
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert ("MODEL_NAME" in env) is has_model
+
+
+@pytest.mark.parametrize(("flavour", "port"), [("jupyterlab", 8888), ("vscode", 8080)])
+def test_workspace_is_one_ready_probed_replica_with_a_url(flavour, port):
+    s = spec("Workspace", workspace_flavour=flavour, command=[], name="my-notebook")
+    deployment, service = build_manifests(s)
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["tcpSocket"]["port"] == port
+    assert any("/vision/my-notebook/" in part for part in container["command"])
+    assert service["spec"]["ports"][0]["port"] == port
+    assert workspace_url(s) == "https://devcenter.example/ws/vision/my-notebook/"
+
+
+def test_names_get_a_short_id_suffix_and_stay_dns_labels():
+    a = object_name(spec(workload_id="aaaaaaaa-1"))
+    b = object_name(spec(workload_id="bbbbbbbb-1"))
+    assert a == "resnet-run-aaaaaaaa" and a != b
+    long = object_name(spec(name="x" * 63))
+    assert len(long) <= 63
+    assert object_name(spec(name="7b-eval", workload_id="42")).startswith("w7b-eval")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"name": "Bad_Name"},
+        {"name": ""},
+        {"type": "Batch"},
+        {"workspace_flavour": "emacs", "type": "Workspace"},
+    ],
+)
+def test_invalid_specs_are_refused(bad):
+    with pytest.raises(ValueError):
+        spec(**bad)
