@@ -1,0 +1,561 @@
+"""Controllers: scheduler + kubelet stand-in, Job, Deployment -> ReplicaSet -> Pods,
+StatefulSet, and the garbage collector (ownerReferences with Background/Foreground/Orphan).
+
+They are level-triggered like the real ones: every write marks the object (and its owners)
+dirty; `settle()` reconciles dirty objects and due timers until nothing changes. Timers are
+how time-driven transitions (a pod starting after N seconds) get noticed.
+"""
+
+import contextlib
+import hashlib
+import heapq
+import json
+import threading
+from collections import deque
+
+from kubesim import kubelet
+from kubesim.api import FOREGROUND
+from kubesim.clock import parse_rfc3339, rfc3339
+from kubesim.errors import ApiError
+from kubesim.resources import resource_for_kind
+
+MAX_STEPS = 1_000_000  # guard against a controller that never settles
+HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+ACTIVE_PHASES = ("Pending", "Running", "Unknown")
+# Annotation on a pod template: the ReplicaSet controller cannot create pods (ReplicaFailure).
+POD_CREATE_FAILURE = "kubesim.io/pod-create-failure"
+
+
+def owner_reference(owner: dict) -> dict:
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def controller_of(obj: dict) -> dict | None:
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def template_hash(template: dict) -> str:
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).digest()
+    return "".join(HASH_ALPHABET[b % len(HASH_ALPHABET)] for b in digest[:10])
+
+
+def is_active(pod: dict) -> bool:
+    return (pod.get("status") or {}).get("phase", "Pending") in ACTIVE_PHASES and not pod["metadata"].get(
+        "deletionTimestamp")
+
+
+def is_ready(pod: dict) -> bool:
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
+
+
+def condition(kind: str, status: bool, reason: str, message: str, now: float, previous: list | None = None) -> dict:
+    """A workload condition; lastTransitionTime only moves when the status flips."""
+    value = "True" if status else "False"
+    stamp = rfc3339(now)
+    for old in previous or ():
+        if old.get("type") == kind and old.get("status") == value:
+            stamp = old.get("lastTransitionTime", stamp)
+    return {"type": kind, "status": value, "reason": reason, "message": message,
+            "lastProbeTime": stamp, "lastTransitionTime": stamp}
+
+
+def find_condition(conditions, kind: str) -> dict | None:
+    for item in conditions or ():
+        if item.get("type") == kind:
+            return item
+    return None
+
+
+def pod_from_template(owner: dict, template: dict, name: str | None, generate_name: str | None,
+                      extra_labels: dict) -> dict:
+    metadata = template.get("metadata") or {}
+    pod_metadata = {
+        "namespace": owner["metadata"]["namespace"],
+        "labels": {**(metadata.get("labels") or {}), **extra_labels},
+        "annotations": dict(metadata.get("annotations") or {}),
+        "ownerReferences": [owner_reference(owner)],
+    }
+    if name:
+        pod_metadata["name"] = name
+    else:
+        pod_metadata["generateName"] = generate_name
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_metadata,
+            "spec": json.loads(json.dumps(template.get("spec") or {}))}
+
+
+class ControllerManager:
+    def __init__(self, sim):
+        self.sim = sim
+        self.api = sim.api
+        self.store = sim.store
+        self._dirty: deque = deque()
+        self._dirty_set: set = set()
+        self._dirty_lock = threading.Lock()
+        self._timers: list = []  # heap of (when, kind, namespace, name)
+        self._node_cursor = 0
+        self.store.add_listener(self._on_event)
+
+    # --- work queue ---------------------------------------------------------------------
+
+    def _mark(self, item: tuple) -> None:
+        with self._dirty_lock:
+            if item not in self._dirty_set:
+                self._dirty_set.add(item)
+                self._dirty.append(item)
+
+    def _on_event(self, event) -> None:
+        obj = event.entry.obj
+        metadata = obj["metadata"]
+        namespace = metadata.get("namespace", "")
+        if event.type == "DELETED":
+            self._mark(("gc", metadata["uid"], "", ""))
+        else:
+            self._mark((event.kind, namespace, metadata["name"], ""))
+        for ref in metadata.get("ownerReferences") or ():
+            self._mark((ref.get("kind"), namespace, ref.get("name"), ""))
+
+    def wake_at(self, when: float, kind: str, namespace: str, name: str) -> None:
+        heapq.heappush(self._timers, (when, kind, namespace, name))
+
+    def settle(self) -> int:
+        """Reconcile until no work is left at the current time; returns steps taken."""
+        steps = 0
+        now = self.sim.clock.now()
+        while steps < MAX_STEPS:
+            while self._timers and self._timers[0][0] <= now:
+                _, kind, namespace, name = heapq.heappop(self._timers)
+                self._mark((kind, namespace, name, ""))
+            with self._dirty_lock:
+                if not self._dirty:
+                    break
+                item = self._dirty.popleft()
+                self._dirty_set.discard(item)
+            steps += 1
+            # An ApiError means we lost a race with a client write (a conflict, a vanished
+            # object): that write marked the object dirty again, so it is retried.
+            with contextlib.suppress(ApiError):
+                self._reconcile(item, now)
+        return steps
+
+    def next_timer(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    def _reconcile(self, item: tuple, now: float) -> None:
+        kind, namespace, name, _ = item
+        if kind == "gc":
+            return self._collect_orphans(namespace_uid=namespace)
+        obj = self.store.get(kind, namespace, name) if kind else None
+        if obj is None:
+            return
+        if obj["metadata"].get("deletionTimestamp"):
+            self._finish_foreground(obj)
+            if kind != "Pod":
+                return
+        handler = {
+            "Pod": self._pod,
+            "Job": self._job,
+            "ReplicaSet": self._replicaset,
+            "Deployment": self._deployment,
+            "StatefulSet": self._statefulset,
+        }.get(kind)
+        if handler:
+            handler(obj, now)
+
+    # --- garbage collection -------------------------------------------------------------
+
+    def _collect_orphans(self, namespace_uid: str) -> None:
+        """Background deletion: an owner is gone; delete dependents that have no owner left."""
+        owner_uid = namespace_uid
+        for kind, namespace, name in self.store.dependents(owner_uid):
+            dependent = self.store.get(kind, namespace, name)
+            if dependent is None:
+                continue
+            refs = dependent["metadata"].get("ownerReferences") or []
+            alive = [ref for ref in refs if ref.get("uid") != owner_uid and self._owner_exists(ref, namespace)]
+            if alive:
+                continue
+            self._delete(dependent, "Background")
+
+    def _owner_exists(self, ref: dict, namespace: str) -> bool:
+        try:
+            rt = resource_for_kind(ref.get("kind"))
+        except KeyError:
+            return False
+        owner = self.store.get(rt.kind, namespace if rt.namespaced else "", ref.get("name"))
+        return owner is not None and owner["metadata"]["uid"] == ref.get("uid")
+
+    def _delete(self, obj: dict, policy: str) -> None:
+        rt = resource_for_kind(obj["kind"])
+        metadata = obj["metadata"]
+        try:
+            self.api.delete(rt, metadata.get("namespace", ""), metadata["name"],
+                            {"propagationPolicy": policy, "preconditions": {"uid": metadata["uid"]}})
+        except ApiError as error:
+            if error.code not in (404, 409):
+                raise
+
+    def _finish_foreground(self, obj: dict) -> None:
+        """Foreground deletion: delete dependents first; the owner goes when none are left."""
+        metadata = obj["metadata"]
+        if FOREGROUND not in (metadata.get("finalizers") or ()):
+            return
+        dependents = self.store.dependents(metadata["uid"])
+        if dependents:
+            for kind, namespace, name in dependents:
+                dependent = self.store.get(kind, namespace, name)
+                if dependent is not None and not dependent["metadata"].get("deletionTimestamp"):
+                    self._delete(dependent, "Foreground")
+            if self.store.dependents(metadata["uid"]):
+                return
+        updated = dict(obj)
+        updated["metadata"] = dict(metadata, finalizers=[f for f in metadata["finalizers"] if f != FOREGROUND])
+        self.api.commit(resource_for_kind(obj["kind"]), updated)
+
+    # --- scheduler + kubelet ------------------------------------------------------------
+
+    def _ready_nodes(self) -> list[dict]:
+        nodes = []
+        for node in self.store.list("Node"):
+            ready = find_condition((node.get("status") or {}).get("conditions"), "Ready")
+            schedulable = not (node.get("spec") or {}).get("unschedulable")
+            if schedulable and (ready is None or ready.get("status") == "True"):
+                nodes.append(node)
+        return nodes
+
+    def _node_ip(self, node_name: str) -> str:
+        node = self.store.get("Node", "", node_name)
+        for address in ((node or {}).get("status") or {}).get("addresses") or ():
+            if address.get("type") == "InternalIP":
+                return address["address"]
+        return "10.0.0.1"
+
+    def _pod(self, pod: dict, now: float) -> None:
+        metadata = pod["metadata"]
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed") or metadata.get("deletionTimestamp"):
+            return
+        node_name = pod["spec"].get("nodeName")
+        if not node_name:
+            nodes = self._ready_nodes()
+            if not nodes:
+                status = dict(pod.get("status") or {}, phase="Pending", conditions=[{
+                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
+                    "lastTransitionTime": rfc3339(now),
+                    "message": "0/0 nodes are available: no ready nodes."}])
+                if status != pod.get("status"):
+                    self.api.update_status(pod, status)
+                self.wake_at(now + 1, "Pod", metadata.get("namespace", ""), metadata["name"])
+                return
+            node = nodes[self._node_cursor % len(nodes)]
+            self._node_cursor += 1
+            node_name = node["metadata"]["name"]
+            pod = dict(pod, spec=dict(pod["spec"], nodeName=node_name))
+            pod["metadata"] = dict(metadata)
+            status, next_change = kubelet.pod_status(pod, now, self._node_ip(node_name))
+            pod["status"] = status
+            self.store.put("Pod", pod)
+        else:
+            status, next_change = kubelet.pod_status(pod, now, self._node_ip(node_name))
+            if status != pod.get("status"):
+                self.api.update_status(pod, status)
+        if next_change is not None:
+            self.wake_at(next_change, "Pod", metadata.get("namespace", ""), metadata["name"])
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def _owned_pods(self, owner: dict) -> list[dict]:
+        pods = []
+        for kind, namespace, name in self.store.dependents(owner["metadata"]["uid"]):
+            if kind == "Pod":
+                pod = self.store.get("Pod", namespace, name)
+                if pod is not None and (controller_of(pod) or {}).get("uid") == owner["metadata"]["uid"]:
+                    pods.append(pod)
+        return pods
+
+    def _job(self, job: dict, now: float) -> None:
+        spec, status = job["spec"], dict(job.get("status") or {})
+        conditions = list(status.get("conditions") or [])
+        finished = any(c["type"] in ("Complete", "Failed") and c["status"] == "True" for c in conditions)
+        pods = self._owned_pods(job)
+        active = [p for p in pods if is_active(p)]
+        succeeded = sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
+        failed = sum(1 for p in pods if p["status"].get("phase") == "Failed")
+        # Pods deleted by someone else keep counting: the real controller tracks them with
+        # finalizers; here the counts never go down.
+        succeeded = max(succeeded, status.get("succeeded", 0))
+        failed = max(failed, status.get("failed", 0))
+        completions = spec.get("completions") or 1
+        parallelism = spec.get("parallelism", 1)
+        suspended = bool(spec.get("suspend"))
+        namespace = job["metadata"]["namespace"]
+
+        if not finished:
+            if suspended:
+                for pod in active:
+                    self._delete(pod, "Background")
+                active = []
+                if not find_condition(conditions, "Suspended") or find_condition(conditions, "Suspended")["status"] != "True":
+                    conditions = [c for c in conditions if c["type"] != "Suspended"]
+                    conditions.append(condition("Suspended", True, "JobSuspended", "Job suspended", now))
+            else:
+                if find_condition(conditions, "Suspended"):
+                    conditions = [c for c in conditions if c["type"] != "Suspended"]
+                    conditions.append(condition("Suspended", False, "JobResumed", "Job resumed", now))
+                status.setdefault("startTime", rfc3339(now))
+                failure_target = find_condition(conditions, "FailureTarget")
+                success_target = find_condition(conditions, "SuccessCriteriaMet")
+                if failure_target is None and success_target is None:
+                    if failed > spec.get("backoffLimit", 6):
+                        conditions.append(condition("FailureTarget", True, "BackoffLimitExceeded",
+                                                    "Job has reached the specified backoff limit", now))
+                    elif succeeded >= completions:
+                        conditions.append(condition("SuccessCriteriaMet", True, "CompletionsReached",
+                                                    "Reached expected number of succeeded pods", now))
+                    else:
+                        wanted = min(parallelism, completions - succeeded) - len(active)
+                        for _ in range(max(0, wanted)):
+                            pod = pod_from_template(job, spec["template"], None, f'{job["metadata"]["name"]}-', {})
+                            created = self.api.create(resource_for_kind("Pod"), namespace, pod)
+                            active.append(created)
+                elif failure_target is not None:
+                    for pod in active:
+                        self._delete(pod, "Background")
+                    active = []
+                    conditions.append(condition("Failed", True, "BackoffLimitExceeded",
+                                                "Job has reached the specified backoff limit", now))
+                elif not active:
+                    conditions.append(condition("Complete", True, "CompletionsReached",
+                                                "Reached expected number of succeeded pods", now))
+                    status["completionTime"] = rfc3339(now)
+        status.update(
+            active=len(active),
+            succeeded=succeeded,
+            failed=failed,
+            ready=sum(1 for p in active if is_ready(p)),
+            terminating=0,
+            uncountedTerminatedPods={},
+            conditions=conditions,
+        )
+        if not conditions:
+            del status["conditions"]
+        for key in ("active", "succeeded", "failed"):
+            if status[key] == 0:
+                del status[key]
+        if status != job.get("status"):
+            self.api.update_status(job, status)
+
+    # --- replicasets --------------------------------------------------------------------
+
+    def _replicaset(self, rs: dict, now: float) -> None:
+        spec = rs["spec"]
+        metadata = rs["metadata"]
+        pods = self._owned_pods(rs)
+        for pod in pods:
+            if pod["status"].get("phase") in ("Failed", "Succeeded"):
+                self._delete(pod, "Background")  # replaced below, as the real controller does
+        active = [p for p in pods if is_active(p)]
+        wanted = spec.get("replicas", 1)
+        conditions = [c for c in (rs.get("status") or {}).get("conditions") or [] if c["type"] != "ReplicaFailure"]
+        template_annotations = (spec["template"].get("metadata") or {}).get("annotations") or {}
+        if len(active) < wanted:
+            if template_annotations.get(POD_CREATE_FAILURE) == "true":
+                conditions.append(condition("ReplicaFailure", True, "FailedCreate",
+                                            f'pods "{metadata["name"]}-" is forbidden: simulated pod creation failure',
+                                            now, (rs.get("status") or {}).get("conditions")))
+            else:
+                for _ in range(wanted - len(active)):
+                    pod = pod_from_template(rs, spec["template"], None, f'{metadata["name"]}-', {})
+                    active.append(self.api.create(resource_for_kind("Pod"), metadata["namespace"], pod))
+        elif len(active) > wanted:
+            # Scale down not-ready pods first, then the newest.
+            ranked = sorted(active, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]), reverse=False)
+            for pod in ranked[: len(active) - wanted]:
+                self._delete(pod, "Background")
+                active.remove(pod)
+        ready = [p for p in active if is_ready(p)]
+        status = {
+            "replicas": len(active),
+            "fullyLabeledReplicas": len(active),
+            "readyReplicas": len(ready),
+            "availableReplicas": len(ready),
+            "observedGeneration": metadata.get("generation", 1),
+        }
+        if conditions:
+            status["conditions"] = conditions
+        if status != rs.get("status"):
+            self.api.update_status(rs, status)
+
+    # --- deployments --------------------------------------------------------------------
+
+    def _deployment(self, deployment: dict, now: float) -> None:
+        spec, metadata = deployment["spec"], deployment["metadata"]
+        namespace, name = metadata["namespace"], metadata["name"]
+        pod_hash = template_hash(spec["template"])
+        owned = [self.store.get(kind, ns, n) for kind, ns, n in self.store.dependents(metadata["uid"])
+                 if kind == "ReplicaSet"]
+        owned = [rs for rs in owned if rs is not None]
+        new_rs = next((rs for rs in owned if rs["metadata"].get("labels", {}).get("pod-template-hash") == pod_hash), None)
+        replicas = spec.get("replicas", 1)
+        revision = str(1 + max((int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", 0))
+                                for rs in owned), default=0))
+        if new_rs is None:
+            template = json.loads(json.dumps(spec["template"]))
+            template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = pod_hash
+            selector = json.loads(json.dumps(spec["selector"]))
+            selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
+            rs = {
+                "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {
+                    "name": f"{name}-{pod_hash}", "namespace": namespace,
+                    "labels": dict(template["metadata"]["labels"]),
+                    "annotations": {"deployment.kubernetes.io/revision": revision,
+                                    "deployment.kubernetes.io/desired-replicas": str(replicas)},
+                    "ownerReferences": [owner_reference(deployment)],
+                },
+                "spec": {"replicas": replicas, "selector": selector, "template": template,
+                         "minReadySeconds": spec.get("minReadySeconds", 0)},
+            }
+            try:
+                new_rs = self.api.create(resource_for_kind("ReplicaSet"), namespace, rs)
+            except ApiError as error:
+                if error.code != 409:
+                    raise
+                return
+        elif new_rs["spec"].get("replicas") != replicas:
+            updated = dict(new_rs, spec=dict(new_rs["spec"], replicas=replicas))
+            updated["metadata"] = dict(new_rs["metadata"])
+            new_rs = self.api.commit(resource_for_kind("ReplicaSet"), updated)
+        for rs in owned:
+            if rs["metadata"]["uid"] != new_rs["metadata"]["uid"] and rs["spec"].get("replicas", 0) != 0:
+                updated = dict(rs, spec=dict(rs["spec"], replicas=0))
+                updated["metadata"] = dict(rs["metadata"])
+                self.api.commit(resource_for_kind("ReplicaSet"), updated)
+
+        all_rs = [r for r in owned if r["metadata"]["uid"] != new_rs["metadata"]["uid"]] + [new_rs]
+        total = sum((r.get("status") or {}).get("replicas", 0) for r in all_rs)
+        ready = sum((r.get("status") or {}).get("readyReplicas", 0) for r in all_rs)
+        available = sum((r.get("status") or {}).get("availableReplicas", 0) for r in all_rs)
+        updated_count = (new_rs.get("status") or {}).get("replicas", 0)
+        new_available = (new_rs.get("status") or {}).get("availableReplicas", 0)
+        previous = (deployment.get("status") or {}).get("conditions") or []
+        max_unavailable = replicas // 4  # the default 25%, rounded down
+        conditions = []
+        has_minimum = available >= replicas - max_unavailable
+        conditions.append(condition(
+            "Available", has_minimum, "MinimumReplicasAvailable" if has_minimum else "MinimumReplicasUnavailable",
+            "Deployment has minimum availability." if has_minimum else "Deployment does not have minimum availability.",
+            now, previous))
+        rs_name = new_rs["metadata"]["name"]
+        complete = updated_count == replicas and new_available == replicas and total == replicas
+        progressing = find_condition(previous, "Progressing")
+        # The progress clock restarts when the template changes (a new ReplicaSet).
+        rs_created = parse_rfc3339(new_rs["metadata"]["creationTimestamp"])
+        deadline = rs_created + spec.get("progressDeadlineSeconds", 600)
+        if complete:
+            progress = condition("Progressing", True, "NewReplicaSetAvailable",
+                                 f'ReplicaSet "{rs_name}" has successfully progressed.', now, previous)
+        elif progressing and progressing.get("reason") == "ProgressDeadlineExceeded" and \
+                progressing.get("message", "").startswith(f'ReplicaSet "{rs_name}"'):
+            progress = progressing
+        elif now >= deadline:
+            progress = condition("Progressing", False, "ProgressDeadlineExceeded",
+                                 f'ReplicaSet "{rs_name}" has timed out progressing.', now, previous)
+        else:
+            reason = "NewReplicaSetCreated" if progressing is None else "ReplicaSetUpdated"
+            progress = condition("Progressing", True, reason, f'ReplicaSet "{rs_name}" is progressing.', now, previous)
+            self.wake_at(deadline, "Deployment", namespace, name)
+        if progressing and progress["status"] == progressing["status"] and progress["reason"] == progressing["reason"]:
+            progress = dict(progressing)
+        progress.setdefault("lastUpdateTime", rfc3339(now))
+        conditions.append(progress)
+        conditions[0].setdefault("lastUpdateTime", conditions[0]["lastTransitionTime"])
+        failure = find_condition((new_rs.get("status") or {}).get("conditions"), "ReplicaFailure")
+        if failure:
+            conditions.append(dict(failure))
+        status = {
+            "observedGeneration": metadata.get("generation", 1),
+            "replicas": total,
+            "updatedReplicas": updated_count,
+            "readyReplicas": ready,
+            "availableReplicas": available,
+            "conditions": conditions,
+        }
+        if total - available > 0:
+            status["unavailableReplicas"] = total - available
+        for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
+            if status[key] == 0:
+                del status[key]
+        annotations = metadata.get("annotations") or {}
+        if annotations.get("deployment.kubernetes.io/revision") != new_rs["metadata"]["annotations"].get(
+                "deployment.kubernetes.io/revision"):
+            updated = dict(deployment, status=status)
+            updated["metadata"] = dict(metadata, annotations={
+                **annotations,
+                "deployment.kubernetes.io/revision": new_rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+            })
+            self.store.put("Deployment", updated)
+        elif status != deployment.get("status"):
+            self.api.update_status(deployment, status)
+
+    # --- statefulsets -------------------------------------------------------------------
+
+    def _statefulset(self, sts: dict, now: float) -> None:
+        spec, metadata = sts["spec"], sts["metadata"]
+        namespace, name = metadata["namespace"], metadata["name"]
+        replicas = spec.get("replicas", 1)
+        revision = f"{name}-{template_hash(spec['template'])}"
+        pods = {p["metadata"]["name"]: p for p in self._owned_pods(sts)}
+        for pod in list(pods.values()):
+            if pod["status"].get("phase") in ("Failed", "Succeeded"):
+                self._delete(pod, "Background")
+                del pods[pod["metadata"]["name"]]
+        ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+        for ordinal in range(replicas):
+            pod_name = f"{name}-{ordinal}"
+            if pod_name in pods:
+                if ordered and not is_ready(pods[pod_name]):
+                    break
+                continue
+            if self.store.get("Pod", namespace, pod_name) is not None:
+                break  # a pod of that name not owned by us (or being replaced): wait
+            labels = {"statefulset.kubernetes.io/pod-name": pod_name, "apps.kubernetes.io/pod-index": str(ordinal),
+                      "controller-revision-hash": revision}
+            pod = pod_from_template(sts, spec["template"], pod_name, None, labels)
+            pod["spec"]["hostname"] = pod_name
+            if spec.get("serviceName"):
+                pod["spec"]["subdomain"] = spec["serviceName"]
+            pods[pod_name] = self.api.create(resource_for_kind("Pod"), namespace, pod)
+            if ordered:
+                break
+        for pod_name, pod in sorted(pods.items(), key=lambda item: -int(item[0].rsplit("-", 1)[1])):
+            if int(pod_name.rsplit("-", 1)[1]) >= replicas:
+                self._delete(pod, "Background")
+                del pods[pod_name]
+        active = [p for p in pods.values() if is_active(p)]
+        ready = sum(1 for p in active if is_ready(p))
+        status = {
+            "observedGeneration": metadata.get("generation", 1),
+            "replicas": len(active),
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "currentReplicas": len(active),
+            "updatedReplicas": len(active),
+            "currentRevision": revision,
+            "updateRevision": revision,
+            "collisionCount": 0,
+        }
+        if status != sts.get("status"):
+            self.api.update_status(sts, status)

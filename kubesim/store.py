@@ -1,0 +1,270 @@
+"""Object storage: one global resourceVersion counter, indexes, and the watch event history.
+
+Stored objects are never mutated: every write stores a new dict, so readers can hold
+references (and the pre-serialized JSON) without copying and without holding the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from kubesim.selectors import FieldRequirement, Requirement, fields_match, labels_match
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class Entry:
+    """A stored object and its JSON bytes (serialized once, at write time)."""
+
+    __slots__ = ("obj", "raw")
+
+    def __init__(self, obj: dict):
+        self.obj = obj
+        self.raw = dumps(obj)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # ADDED, MODIFIED, DELETED
+    kind: str
+    rv: int
+    entry: Entry
+    old: Entry | None  # previous version, so a watch with a selector can tell "left the selection"
+
+
+class Expired(Exception):
+    """The requested resourceVersion is older than the retained history."""
+
+
+class Watcher:
+    """A subscription to events of one kind; events arrive on `queue` (None = closed)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.queue: queue.Queue = queue.Queue()
+
+
+class Store:
+    def __init__(self, history_size: int = 200_000):
+        self.lock = threading.RLock()
+        self._rv = 0
+        # kind -> namespace ("" when cluster-scoped) -> name -> Entry
+        self._objects: dict[str, dict[str, dict[str, Entry]]] = {}
+        # kind -> (label key, value) -> {(namespace, name)}: equality selectors without a scan
+        self._labels: dict[str, dict[tuple[str, str], set]] = {}
+        # owner uid -> {(kind, namespace, name)}: garbage collection and controllers
+        self._dependents: dict[str, set] = {}
+        self._history: deque[Event] = deque(maxlen=history_size)
+        self._floor = 0  # events with rv <= floor are no longer in the history
+        self._watchers: set[Watcher] = set()
+        self._listeners: list = []
+
+    # --- reads ------------------------------------------------------------------------
+
+    @property
+    def resource_version(self) -> int:
+        return self._rv
+
+    def get(self, kind: str, namespace: str, name: str) -> dict | None:
+        entry = self._objects.get(kind, {}).get(namespace, {}).get(name)
+        return entry.obj if entry else None
+
+    def get_entry(self, kind: str, namespace: str, name: str) -> Entry | None:
+        return self._objects.get(kind, {}).get(namespace, {}).get(name)
+
+    def count(self, kind: str | None = None) -> int:
+        with self.lock:
+            kinds = [kind] if kind else list(self._objects)
+            return sum(len(names) for k in kinds for names in self._objects.get(k, {}).values())
+
+    def kinds(self) -> list[str]:
+        return list(self._objects)
+
+    def list_entries(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        labels: list[Requirement] | None = None,
+        fields: list[FieldRequirement] | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> tuple[list[tuple[tuple[str, str], Entry]], int]:
+        """Matching entries sorted by (namespace, name), and the resourceVersion they were read at."""
+        with self.lock:
+            by_namespace = self._objects.get(kind, {})
+            candidates = self._indexed_candidates(kind, labels or [])
+            if candidates is not None:
+                keyed = []
+                for key in candidates:
+                    if namespace is not None and key[0] != namespace:
+                        continue
+                    entry = by_namespace.get(key[0], {}).get(key[1])
+                    if entry is not None:
+                        keyed.append((key, entry))
+            elif namespace is not None:
+                keyed = [((namespace, name), entry) for name, entry in by_namespace.get(namespace, {}).items()]
+            else:
+                keyed = [((ns, name), entry) for ns, names in by_namespace.items() for name, entry in names.items()]
+            rv = self._rv
+        keyed.sort(key=lambda item: item[0])
+        if after is not None:
+            keyed = [item for item in keyed if item[0] > after]
+        if labels:
+            keyed = [item for item in keyed if labels_match(labels, item[1].obj.get("metadata", {}).get("labels"))]
+        if fields:
+            keyed = [item for item in keyed if fields_match(fields, item[1].obj)]
+        return keyed, rv
+
+    def list(self, kind: str, namespace: str | None = None, labels=None, fields=None) -> list[dict]:
+        return [entry.obj for _, entry in self.list_entries(kind, namespace, labels, fields)[0]]
+
+    def _indexed_candidates(self, kind: str, labels: list[Requirement]) -> set | None:
+        index = self._labels.get(kind, {})
+        best = None
+        for requirement in labels:
+            if requirement.op in ("=", "in"):
+                keys = set()
+                for value in requirement.values:
+                    keys |= index.get((requirement.key, value), set())
+                if best is None or len(keys) < len(best):
+                    best = keys
+        return best
+
+    def dependents(self, owner_uid: str) -> list[tuple[str, str, str]]:
+        with self.lock:
+            return sorted(self._dependents.get(owner_uid, ()))
+
+    # --- writes -----------------------------------------------------------------------
+
+    def next_resource_version(self) -> str:
+        """Reserve the rv for a write about to be stored (caller holds the lock)."""
+        self._rv += 1
+        return str(self._rv)
+
+    def put(self, kind: str, obj: dict) -> Entry:
+        """Store `obj` (created or replaced). Assigns metadata.resourceVersion. The caller must
+        not mutate `obj` afterwards."""
+        with self.lock:
+            metadata = obj["metadata"]
+            namespace, name = metadata.get("namespace", ""), metadata["name"]
+            metadata["resourceVersion"] = self.next_resource_version()
+            entry = Entry(obj)
+            names = self._objects.setdefault(kind, {}).setdefault(namespace, {})
+            old = names.get(name)
+            names[name] = entry
+            if old is not None:
+                self._unindex(kind, namespace, name, old.obj)
+            self._index(kind, namespace, name, obj)
+            self._emit(Event("MODIFIED" if old else "ADDED", kind, self._rv, entry, old))
+            return entry
+
+    def remove(self, kind: str, namespace: str, name: str) -> Entry | None:
+        """Delete; the DELETED event carries the last state with a new resourceVersion."""
+        with self.lock:
+            names = self._objects.get(kind, {}).get(namespace, {})
+            old = names.pop(name, None)
+            if old is None:
+                return None
+            if not names:
+                del self._objects[kind][namespace]
+            self._unindex(kind, namespace, name, old.obj)
+            final = dict(old.obj)
+            final["metadata"] = dict(final["metadata"], resourceVersion=self.next_resource_version())
+            entry = Entry(final)
+            self._emit(Event("DELETED", kind, self._rv, entry, old))
+            return entry
+
+    def _index(self, kind, namespace, name, obj):
+        index = self._labels.setdefault(kind, {})
+        metadata = obj["metadata"]
+        for item in (metadata.get("labels") or {}).items():
+            index.setdefault(item, set()).add((namespace, name))
+        for ref in metadata.get("ownerReferences") or ():
+            self._dependents.setdefault(ref.get("uid"), set()).add((kind, namespace, name))
+
+    def _unindex(self, kind, namespace, name, obj):
+        index = self._labels.get(kind, {})
+        metadata = obj["metadata"]
+        for item in (metadata.get("labels") or {}).items():
+            keys = index.get(item)
+            if keys is not None:
+                keys.discard((namespace, name))
+                if not keys:
+                    del index[item]
+        for ref in metadata.get("ownerReferences") or ():
+            keys = self._dependents.get(ref.get("uid"))
+            if keys is not None:
+                keys.discard((kind, namespace, name))
+                if not keys:
+                    del self._dependents[ref.get("uid")]
+
+    def _emit(self, event: Event) -> None:
+        if len(self._history) == self._history.maxlen:
+            self._floor = self._history[0].rv
+        self._history.append(event)
+        for watcher in self._watchers:
+            if watcher.kind == event.kind:
+                watcher.queue.put(event)
+        for listener in self._listeners:
+            listener(event)
+
+    # --- watch ------------------------------------------------------------------------
+
+    def add_listener(self, callback) -> None:
+        """Synchronous callback on every write (controllers use it to mark work)."""
+        self._listeners.append(callback)
+
+    def watch(self, kind: str, since: int) -> Watcher:
+        """Subscribe to events after resourceVersion `since`; raises Expired if the history
+        no longer reaches back that far."""
+        with self.lock:
+            if since < self._floor:
+                raise Expired()
+            watcher = Watcher(kind)
+            backlog = []
+            for event in reversed(self._history):
+                if event.rv <= since:
+                    break
+                if event.kind == kind:
+                    backlog.append(event)
+            for event in reversed(backlog):
+                watcher.queue.put(event)
+            self._watchers.add(watcher)
+            return watcher
+
+    def unwatch(self, watcher: Watcher) -> None:
+        with self.lock:
+            self._watchers.discard(watcher)
+
+    def compact(self) -> None:
+        """Forget the event history (as etcd compaction does): older watches and continue
+        tokens now get 410 Expired."""
+        with self.lock:
+            self._history.clear()
+            self._floor = self._rv
+
+    @property
+    def history_floor(self) -> int:
+        return self._floor
+
+    # --- state files --------------------------------------------------------------------
+
+    def snapshot(self) -> list[dict]:
+        with self.lock:
+            return [entry.obj for names in self._objects.values() for ns in names.values() for entry in ns.values()]
+
+    def load(self, objects: list[dict], resource_version: int) -> None:
+        with self.lock:
+            for obj in objects:
+                kind = obj["kind"]
+                metadata = obj["metadata"]
+                namespace, name = metadata.get("namespace", ""), metadata["name"]
+                self._objects.setdefault(kind, {}).setdefault(namespace, {})[name] = Entry(obj)
+                self._index(kind, namespace, name, obj)
+            self._rv = max(self._rv, resource_version)
+            self._floor = self._rv
