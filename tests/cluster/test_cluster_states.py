@@ -252,3 +252,10 @@ def test_missing_status_is_pending():
     assert object_state({"kind": "Pod", "metadata": {}})[0] is S.PENDING
     assert object_state({"kind": "Job", "spec": {}})[0] is S.PENDING
     assert object_state({"kind": "Deployment", "spec": {"replicas": 1}}) == (S.PENDING, "0 of 1 ready")
+
+
+def test_job_whose_pods_wait_to_start_is_pending():
+    # status.active counts pods that exist, including those still pulling or unscheduled.
+    assert component_state(job(active=2), [pod("Pending"), pod("Pending")]) == (S.PENDING, "2 pending")
+    assert component_state(job(active=2), [pod("Pending"), pod("Running")]) == (S.RUNNING, "2 active")
+    assert component_state(job(active=1), []) == (S.RUNNING, "1 active")

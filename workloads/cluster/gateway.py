@@ -133,8 +133,9 @@ def status_message(exc: ApiException) -> str:
 
 
 def _read_json(response) -> dict:
+    """The whole body as JSON; the connection goes back to the pool only once fully read."""
     try:
-        return json.loads(response.data)
+        return json.loads(response.data or b"{}")
     finally:
         response.release_conn()
 
@@ -401,8 +402,9 @@ class ClusterGateway:
             if buffer:
                 yield buffer.decode("utf-8", "replace")
         finally:
-            response.release_conn()
+            # Close first: a half-read stream must not go back to the pool.
             response.close()
+            response.release_conn()
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -460,7 +462,7 @@ class ClusterGateway:
                         _preload_content=False,
                         _request_timeout=self.timeout,
                     )
-                response.release_conn()
+                _read_json(response)  # read it all: an unread body would poison the pooled connection
         except ApiException as exc:
             if exc.status == 404:
                 return DeleteOutcome(DeleteResult.ALREADY_GONE, status_message(exc), 404)

@@ -50,6 +50,7 @@ class WorkloadSpec:
     backoff_limit: int = 0
     ttl_seconds_after_finished: int | None = None
     env: dict = field(default_factory=dict)
+    pod_annotations: dict = field(default_factory=dict)  # e.g. kubesim's kubesim.io/run-seconds
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -180,7 +181,10 @@ def _container(spec: WorkloadSpec) -> dict:
 
 def _pod_template(spec: WorkloadSpec, restart_policy: str) -> dict:
     return {
-        "metadata": {"labels": workload_labels(spec), "annotations": workload_annotations(spec)},
+        "metadata": {
+            "labels": workload_labels(spec),
+            "annotations": {**spec.pod_annotations, **workload_annotations(spec)},
+        },
         "spec": {"restartPolicy": restart_policy, "containers": [_container(spec)]},
     }
 

@@ -6,7 +6,8 @@ has reached the specified backoff limit").
 
 Pods owned by a Job or a ReplicaSet/Deployment/StatefulSet are not components; pass them as
 `pods` to `component_state(owner, pods)` so a container stuck in CrashLoopBackOff or
-ImagePullBackOff makes the owner Failed with that reason.
+ImagePullBackOff makes the owner Failed with that reason, and a Job whose pods all wait to
+start is Pending rather than Running (its `active` counter includes pending pods).
 """
 
 from collections.abc import Iterable
@@ -179,10 +180,17 @@ def component_state(obj: dict, pods: Iterable[dict] = ()) -> State:
     state, reason = object_state(obj)
     if state in (ComponentState.COMPLETED, ComponentState.FAILED):
         return state, reason
+    pods = list(pods)
     for pod in pods:
         phase = (pod.get("status") or {}).get("phase")
         if phase in (None, "Pending", "Running"):
             failure = pod_failure(pod)
             if failure:
                 return ComponentState.FAILED, failure
+    if state is ComponentState.RUNNING and obj.get("kind") == "Job" and pods:
+        # `active` counts pods that exist, pulling images or unscheduled included: the Job is
+        # being executed only once one of its pods runs.
+        phases = [(pod.get("status") or {}).get("phase") or "Pending" for pod in pods]
+        if "Running" not in phases and "Pending" in phases:
+            return ComponentState.PENDING, f"{phases.count('Pending')} pending"
     return state, reason
