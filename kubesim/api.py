@@ -22,6 +22,12 @@ from kubesim.store import Store
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
+# What the real server returns right after a create (v37 models require `replicas`).
+INITIAL_STATUS = {
+    "Pod": {"phase": "Pending", "qosClass": "BestEffort"},
+    "ReplicaSet": {"replicas": 0},
+    "StatefulSet": {"replicas": 0, "availableReplicas": 0},
+}
 PATCH_TYPES = {
     "application/merge-patch+json": patching.merge_patch,
     "application/strategic-merge-patch+json": patching.strategic_merge_patch,
@@ -92,8 +98,8 @@ class Api:
             if rt.kind == "Job":
                 self._default_job_selector(obj)
             apply_defaults(rt, obj)
-            if rt.kind == "Pod" and not obj.get("status"):
-                obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+            if not obj.get("status") and rt.kind in INITIAL_STATUS:
+                obj["status"] = copy.deepcopy(INITIAL_STATUS[rt.kind])
             return self.store.put(rt.kind, obj).obj
 
     @staticmethod

@@ -1,0 +1,78 @@
+"""The simulated kubelet: annotations drive a pod through its phases on the manual clock."""
+
+from tests.kubesim.conftest import pod_body
+
+
+def test_pod_pending_running_succeeded(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/run-seconds": "5"}))
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Pending"
+    assert pod.spec.node_name  # scheduled at once
+    assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
+    sim.advance(1)
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Running"
+    assert pod.status.container_statuses[0].state.running.started_at
+    assert {c.type: c.status for c in pod.status.conditions}["Ready"] == "True"
+    sim.advance(5)
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Succeeded"
+    terminated = pod.status.container_statuses[0].state.terminated
+    assert terminated.exit_code == 0 and terminated.reason == "Completed"
+
+
+def test_exit_code_fails_the_pod(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={
+        "kubesim.io/run-seconds": "2", "kubesim.io/exit-code": "3", "kubesim.io/start-seconds": "0"}))
+    sim.advance(2)
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Failed"
+    assert pod.status.container_statuses[0].state.terminated.exit_code == 3
+
+
+def test_ready_seconds_delays_readiness(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/ready-seconds": "10"}))
+    sim.advance(5)
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Running" and not pod.status.container_statuses[0].ready
+    sim.advance(10)
+    assert core.read_namespaced_pod("p", "default").status.container_statuses[0].ready
+
+
+def test_image_pull_failure_stays_pending(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/image-pull-failure": "true"}))
+    sim.advance(2)
+    waiting = core.read_namespaced_pod("p", "default").status.container_statuses[0].state.waiting
+    assert waiting.reason == "ErrImagePull" and "image not found" in waiting.message
+    sim.advance(30)
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.status.phase == "Pending"
+    assert pod.status.container_statuses[0].state.waiting.reason == "ImagePullBackOff"
+
+
+def test_crash_loop_restarts_grow(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/crash-loop": "true"}))
+    sim.advance(2)
+    status = core.read_namespaced_pod("p", "default").status
+    assert status.phase == "Running"
+    assert status.container_statuses[0].state.waiting.reason == "CrashLoopBackOff"
+    first = status.container_statuses[0].restart_count
+    sim.advance(30)
+    assert core.read_namespaced_pod("p", "default").status.container_statuses[0].restart_count > first
+
+
+def test_pods_spread_round_robin_over_ready_nodes(core, sim):
+    sim.set_node_ready("node-3", False)
+    for index in range(4):
+        core.create_namespaced_pod("default", pod_body(f"p{index}"))
+    nodes = [p.spec.node_name for p in core.list_namespaced_pod("default").items]
+    assert sorted(set(nodes)) == ["node-1", "node-2"]
+
+
+def test_nodes_have_allocatable_and_ready(core, sim):
+    nodes = core.list_node().items
+    assert len(nodes) == 3
+    assert nodes[0].status.allocatable["nvidia.com/gpu"] == "8"
+    sim.set_node_ready("node-1", False)
+    conditions = {c.type: c.status for c in core.read_node("node-1").status.conditions}
+    assert conditions["Ready"] == "False"

@@ -1,0 +1,113 @@
+"""Job, Deployment -> ReplicaSet -> Pods and StatefulSet controllers."""
+
+from tests.kubesim.conftest import deployment_body, job_body
+
+
+def condition_types(obj):
+    return [(c.type, c.status) for c in obj.status.conditions or []]
+
+
+def test_job_completes(batch, core, sim):
+    batch.create_namespaced_job("default", job_body("train", {"kubesim.io/run-seconds": "10"}, completions=2,
+                                                     parallelism=2))
+    pods = core.list_namespaced_pod("default", label_selector="job-name=train").items
+    assert len(pods) == 2
+    pod = pods[0]
+    assert pod.metadata.owner_references[0].kind == "Job" and pod.metadata.owner_references[0].controller
+    assert pod.metadata.labels["batch.kubernetes.io/job-name"] == "train" and pod.metadata.labels["app"] == "train"
+    sim.advance(3)
+    job = batch.read_namespaced_job("train", "default")
+    assert job.status.active == 2 and job.status.start_time
+    sim.advance(10)
+    job = batch.read_namespaced_job("train", "default")
+    assert job.status.succeeded == 2
+    assert ("Complete", "True") in condition_types(job)
+    assert job.status.completion_time
+
+
+def test_job_fails_after_backoff_limit(batch, core, sim):
+    batch.create_namespaced_job("default", job_body("bad", {"kubesim.io/run-seconds": "1",
+                                                            "kubesim.io/exit-code": "1"}, backoffLimit=1))
+    sim.advance(20)
+    job = batch.read_namespaced_job("bad", "default")
+    assert job.status.failed == 2
+    types = condition_types(job)
+    assert types.index(("FailureTarget", "True")) < types.index(("Failed", "True"))
+    assert [c.reason for c in job.status.conditions if c.type == "Failed"] == ["BackoffLimitExceeded"]
+
+
+def test_suspended_job_creates_no_pods(batch, core, sim):
+    batch.create_namespaced_job("default", job_body("later", suspend=True))
+    sim.advance(2)
+    assert core.list_namespaced_pod("default").items == []
+    assert ("Suspended", "True") in condition_types(batch.read_namespaced_job("later", "default"))
+    batch.patch_namespaced_job("later", "default", {"spec": {"suspend": False}})
+    assert len(core.list_namespaced_pod("default").items) == 1
+
+
+def test_deployment_becomes_available(apps, core, sim):
+    apps.create_namespaced_deployment("default", deployment_body("web", replicas=3))
+    replicasets = apps.list_namespaced_replica_set("default").items
+    assert len(replicasets) == 1
+    rs = replicasets[0]
+    assert rs.metadata.owner_references[0].kind == "Deployment"
+    pods = core.list_namespaced_pod("default", label_selector="app=web").items
+    assert len(pods) == 3
+    assert all(p.metadata.labels["pod-template-hash"] == rs.metadata.labels["pod-template-hash"] for p in pods)
+    sim.advance(2)
+    deployment = apps.read_namespaced_deployment("web", "default")
+    assert deployment.status.ready_replicas == 3 and deployment.status.available_replicas == 3
+    assert deployment.status.updated_replicas == 3 and deployment.status.observed_generation == 1
+    assert ("Available", "True") in condition_types(deployment)
+    assert [c.reason for c in deployment.status.conditions if c.type == "Progressing"] == ["NewReplicaSetAvailable"]
+
+
+def test_deployment_scale_and_template_change(apps, core, sim):
+    apps.create_namespaced_deployment("default", deployment_body("web", replicas=2))
+    sim.advance(2)
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"replicas": 1}})
+    sim.advance(1)
+    assert len(core.list_namespaced_pod("default").items) == 1
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {"labels": {
+        "app": "web", "version": "2"}}}}})
+    sim.advance(2)
+    pods = core.list_namespaced_pod("default").items
+    assert [p.metadata.labels.get("version") for p in pods] == ["2"]
+    assert len(apps.list_namespaced_replica_set("default").items) == 2
+    deployment = apps.read_namespaced_deployment("web", "default")
+    assert deployment.status.observed_generation == 3 and deployment.status.updated_replicas == 1
+
+
+def test_deployment_progress_deadline_exceeded(apps, sim):
+    apps.create_namespaced_deployment("default", deployment_body(
+        "stuck", replicas=1, annotations={"kubesim.io/image-pull-failure": "true"}, progressDeadlineSeconds=60))
+    sim.advance(30)
+    deployment = apps.read_namespaced_deployment("stuck", "default")
+    assert ("Progressing", "True") in condition_types(deployment)
+    assert ("Available", "False") in condition_types(deployment)
+    sim.advance(40)
+    progressing = [c for c in apps.read_namespaced_deployment("stuck", "default").status.conditions
+                   if c.type == "Progressing"][0]
+    assert progressing.status == "False" and progressing.reason == "ProgressDeadlineExceeded"
+
+
+def test_replica_failure_when_pods_cannot_be_created(apps, core, sim):
+    apps.create_namespaced_deployment("default", deployment_body(
+        "blocked", annotations={"kubesim.io/pod-create-failure": "true"}))
+    sim.advance(1)
+    assert core.list_namespaced_pod("default").items == []
+    deployment = apps.read_namespaced_deployment("blocked", "default")
+    assert ("ReplicaFailure", "True") in condition_types(deployment)
+
+
+def test_statefulset_creates_ordered_pods(apps, core, sim):
+    body = deployment_body("db", replicas=3)
+    body["spec"]["serviceName"] = "db"
+    apps.create_namespaced_stateful_set("default", body)
+    assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["db-0"]
+    sim.advance(5)
+    assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["db-0", "db-1", "db-2"]
+    sts = apps.read_namespaced_stateful_set("db", "default")
+    assert sts.status.ready_replicas == 3 and sts.status.replicas == 3
+    apps.patch_namespaced_stateful_set("db", "default", {"spec": {"replicas": 1}})
+    assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["db-0"]
