@@ -48,6 +48,16 @@ def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
         raise bad_request(f"invalid continue token: {token!r}") from None
 
 
+def delete_options(body, query: dict) -> dict:
+    """DeleteOptions come in the body or as query parameters (the v37 client uses both)."""
+    options = dict(body) if isinstance(body, dict) else {}
+    if query.get("propagationPolicy"):
+        options["propagationPolicy"] = query["propagationPolicy"]
+    if query.get("orphanDependents") in ("true", "false"):
+        options["orphanDependents"] = query["orphanDependents"] == "true"
+    return options
+
+
 class KubeSimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -274,7 +284,7 @@ class Handler(BaseHTTPRequestHandler):
             self.sim.after_write()
             return self._send_json(201, dumps(obj))
         if method == "DELETE":
-            deleted = self.sim.api.delete_collection(rt, namespace, labels, fields, body)
+            deleted = self.sim.api.delete_collection(rt, namespace, labels, fields, delete_options(body, query))
             self.sim.after_write()
             items = b",".join(dumps(obj) for obj in deleted)
             return self._send_json(200, self._list_bytes(rt, self.sim.store.resource_version, None, None, items))
@@ -398,7 +408,7 @@ class Handler(BaseHTTPRequestHandler):
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             obj = api.patch(rt, ns, name, body, content_type, sub)
         elif method == "DELETE" and sub is None:
-            code, obj = api.delete(rt, ns, name, body)
+            code, obj = api.delete(rt, ns, name, delete_options(body, query))
             self.sim.after_write()
             return self._send_json(code, dumps(obj))
         else:
