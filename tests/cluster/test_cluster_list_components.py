@@ -237,3 +237,44 @@ def test_wrong_token_means_the_cluster_cannot_be_read(connect):
     with pytest.raises(ClusterUnreachable) as error:
         connect(token="wrong").list_components(project_selector(["vision"]))
     assert error.value.status_code == 401
+
+
+def test_expired_continue_token_restarts_the_list_once(sim, gateway):
+    from kubernetes import client as k8s
+
+    from workloads.cluster.gateway import ListedKind
+
+    for index in range(10):
+        sim.create(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": f"cm-{index}",
+                    "namespace": "vision",
+                    "labels": {labels.PROJECT: "vision"},
+                },
+            }
+        )
+
+    class CompactingCoreV1Api(k8s.CoreV1Api):
+        """The real client; the history is compacted once, right after the first page."""
+
+        compacted = False
+
+        def list_config_map_for_all_namespaces(self, **kwargs):
+            response = super().list_config_map_for_all_namespaces(**kwargs)
+            if not CompactingCoreV1Api.compacted:
+                CompactingCoreV1Api.compacted = True
+                sim.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "unrelated"}})
+                sim.compact()
+            return response
+
+    gateway.listed_kinds = (
+        ListedKind("ConfigMap", "v1", CompactingCoreV1Api, "list_config_map_for_all_namespaces"),
+    )
+    sim.reset_requests()
+    components = gateway.list_components(project_selector(["vision"]), page_size=4)
+    assert sorted(c.name for c in components) == sorted(f"cm-{index}" for index in range(10))
+    pages = [r for r in sim.requests if r.path == "/api/v1/configmaps"]
+    assert len(pages) == 2 + 3  # page 1, page 2 answered 410, then 3 pages from the start
