@@ -72,3 +72,26 @@ def test_server_error_in_the_middle_undoes_the_first_objects(sim, gateway):
         gateway.create_objects(build_manifests(spec("Workspace")))
     sim.advance(30)
     assert sim.list("Deployment", "vision") == []
+
+
+def test_lost_connection_in_the_middle_is_unreachable_and_undone(sim, gateway):
+    from workloads.cluster import ClusterUnreachable
+
+    sim.faults.add(method="POST", path=r"/services$", drop=True)
+    with pytest.raises(ClusterUnreachable):
+        gateway.create_objects(build_manifests(spec("Inference")))
+    sim.advance(30)
+    assert sim.list("Deployment", "vision") == []
+
+
+def test_manifest_the_client_cannot_serialise_is_refused_without_leftovers(sim, gateway):
+    deployment, service = build_manifests(spec("Inference"))
+    service["spec"]["notAField"] = True
+    with pytest.raises(CreateFailed, match="notAField"):
+        gateway.create_objects([deployment, service])
+    assert sim.list("Deployment", "vision") == []
+
+
+def test_unsupported_kind_is_refused(sim, gateway):
+    with pytest.raises(CreateFailed, match="CronJob"):
+        gateway.create_objects([{"kind": "CronJob", "metadata": {"name": "x", "namespace": "vision"}}])

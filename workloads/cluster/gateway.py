@@ -74,6 +74,8 @@ CUSTOM_KINDS = {
 }
 # Answers that mean "try again later" rather than "the API refused": raised as unreachable.
 TRANSIENT_STATUSES = frozenset({0, 429, 502, 503, 504})
+# What a failed create may raise, after which the objects already created are deleted again.
+CREATE_ERRORS = (ApiException, ValidationError, ClusterUnreachable, CreateFailed)
 
 
 class DeleteResult(enum.StrEnum):
@@ -216,39 +218,39 @@ class ClusterGateway:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(exc) from exc
 
-    def _list_pages(self, listed: ListedKind, label_selector: str, page_size: int) -> Iterator[dict]:
-        """Every object of one kind matching `label_selector`, one LIST page at a time.
+    def _list_all(self, listed: ListedKind, label_selector: str, page_size: int) -> list[dict]:
+        """Every object of one kind matching `label_selector`, slimmed, one LIST page at a time.
 
-        A `continue` token that expired (410) restarts the list once from the beginning.
+        An expired `continue` token (410, after ~5 minutes or a compaction) restarts the list
+        once from the beginning: pages from two snapshots are never mixed.
         """
         method = getattr(self._api(listed.api), listed.method)
         for attempt in range(2):
+            objects: list[dict] = []
             token = None
-            seen = []
             try:
                 while True:
                     kwargs = {"_continue": token} if token else {}
-                    page = _read_json(
-                        method(
-                            label_selector=label_selector,
-                            limit=page_size,
-                            _preload_content=False,
-                            _request_timeout=self.timeout,
-                            **kwargs,
-                        )
+                    response = method(
+                        label_selector=label_selector,
+                        limit=page_size,
+                        _preload_content=False,
+                        _request_timeout=self.timeout,
+                        **kwargs,
                     )
+                    page = _read_json(response)
                     for item in page.get("items") or []:
-                        item["kind"] = listed.kind
+                        item["kind"] = listed.kind  # items of a List carry neither
                         item["apiVersion"] = listed.api_version
-                        seen.append(_slim(item))
+                        objects.append(_slim(item))
                     token = (page.get("metadata") or {}).get("continue")
                     if not token:
-                        return (yield from seen)
+                        return objects
             except ApiException as exc:
-                if exc.status == 410 and token and attempt == 0:
-                    logger.info("continue token expired listing %s; relisting", listed.kind)
-                    continue
-                raise
+                if exc.status != 410 or not token or attempt:
+                    raise
+                logger.info("continue token expired listing %s; listing again", listed.kind)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -259,7 +261,7 @@ class ClusterGateway:
         objects = []
         with self._reading(), _gc_paused():
             for listed in self.listed_kinds:
-                objects.extend(self._list_pages(listed, label_selector, page_size))
+                objects.extend(self._list_all(listed, label_selector, page_size))
         return objects
 
     def list_components(self, label_selector: str, page_size: int = 500) -> list[ObservedComponent]:
@@ -271,7 +273,7 @@ class ClusterGateway:
     def list_pods(self, label_selector: str, page_size: int = 500) -> list[PodInfo]:
         """The pods matching `label_selector` (for the logs page), oldest first."""
         with self._reading():
-            pods = list(self._list_pages(LISTED_KINDS[0], label_selector, page_size))
+            pods = self._list_all(LISTED_KINDS[0], label_selector, page_size)
         infos = []
         for pod in pods:
             metadata, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
@@ -524,7 +526,7 @@ class ClusterGateway:
                         f"{kind or 'object'} needs metadata.name and metadata.namespace", kind=kind
                     )
                 created.append(self._create_one(manifest, kind, namespace, name))
-            except GatewayErrorTypes as exc:
+            except CREATE_ERRORS as exc:
                 self._undo(created)
                 if isinstance(exc, ApiException):
                     message = status_message(exc)
@@ -575,9 +577,6 @@ class ClusterGateway:
                     )
             except Exception:  # best effort: the original error is what the caller needs
                 logger.exception("could not undo %s %s/%s", obj.kind, obj.namespace, obj.name)
-
-
-GatewayErrorTypes = (ApiException, ValidationError, ClusterUnreachable, CreateFailed)
 
 
 _KEEP_SPEC = ("replicas", "completions", "parallelism", "suspend", "containers", "initContainers", "template")
