@@ -58,6 +58,8 @@ class Workload(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     delete_requested_at = models.DateTimeField(null=True, blank=True)
     delete_attempts = models.PositiveSmallIntegerField(default=0)
+    # Runs of create_workload that claimed this workload (bounds redelivery loops).
+    create_attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = WorkloadQuerySet.as_manager()
 

@@ -1,8 +1,91 @@
-"""Celery tasks: take ids, stay idempotent. (Being written: see the tasks issue.)"""
+"""Celery tasks: take ids, stay idempotent. The work itself lives in refresh.py, deletion.py
+and launching.py; these wrappers add scheduling, retries and the attempt limits.
+
+Reliability (settings.py): acks_late + reject_on_worker_lost redeliver a task whose worker
+died, so every task here may run twice. Deletes and launches claim their work with a
+conditional UPDATE that counts attempts (a replay of finished work changes nothing, a message
+that keeps killing workers stops); refreshes take a per-cluster lock and only write what changed.
+"""
+
+import logging
 
 from celery import shared_task
+from django.conf import settings
+
+from projects.models import Cluster
+from workloads import deletion, launching, refresh
+from workloads.cluster import ClusterUnreachable
+
+logger = logging.getLogger(__name__)
+
+# Cluster errors are retried with exponential back-off and full jitter (1 s, 2 s, 4 s...
+# capped at a minute, each drawn at random below the cap so many failing tasks do not retry
+# in step). After the last retry the failure is recorded on the workload.
+MAX_RETRIES = getattr(settings, "CLUSTER_TASK_MAX_RETRIES", 5)
+RETRY_OPTIONS = {
+    "bind": True,
+    "max_retries": MAX_RETRIES,
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+# Runs allowed per workload beyond the retries: redeliveries after a worker was killed.
+EXTRA_ATTEMPTS = 3
+
+
+def _final_attempt(task) -> bool:
+    return task.request.retries >= task.max_retries
+
+
+def _attempt_limit(task) -> int:
+    return task.max_retries + 1 + EXTRA_ATTEMPTS
 
 
 @shared_task
-def delete_workload(workload_id: int) -> None:
-    raise NotImplementedError("delete_workload is being written")
+def refresh_cluster(cluster_id: int) -> dict:
+    """Bring the statuses of one cluster's workloads up to date (skipped if one is running)."""
+    result = refresh.refresh_cluster(cluster_id)
+    return vars(result)
+
+
+@shared_task
+def refresh_all_clusters() -> int:
+    """Beat: one refresh task per cluster, so clusters are refreshed in parallel."""
+    ids = list(Cluster.objects.values_list("id", flat=True))
+    for cluster_id in ids:
+        refresh_cluster.delay(cluster_id)
+    return len(ids)
+
+
+@shared_task
+def refresh_project_clusters(project_id: int) -> int:
+    """The page's Refresh control: refresh every cluster the project has a quota on."""
+    ids = list(Cluster.objects.filter(quotas__project_id=project_id).values_list("id", flat=True).distinct())
+    for cluster_id in ids:
+        refresh_cluster.delay(cluster_id)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(ClusterUnreachable, deletion.TransientDeleteError), **RETRY_OPTIONS)
+def delete_workload(self, workload_id: int) -> None:
+    """Delete a Deleting workload's components (queued by lifecycle.request_delete)."""
+    limit = _attempt_limit(self)
+    if not deletion.claim(workload_id, limit):
+        deletion.give_up_if_exhausted(workload_id, limit)
+        return
+    deletion.delete_workload(workload_id, final_attempt=_final_attempt(self))
+
+
+@shared_task
+def fail_stuck_deletes() -> int:
+    """Beat, every minute: deletes that hang longer than the limit become Delete Failed."""
+    return deletion.fail_stuck_deletes()
+
+
+@shared_task(autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
+def create_workload(self, workload_id: int) -> None:
+    """Create an Added workload's objects in its cluster (queued by the launch view)."""
+    attempt = launching.claim(workload_id, _attempt_limit(self))
+    if attempt is None:
+        return
+    launching.create_workload(workload_id, attempt=attempt, final_attempt=_final_attempt(self))

@@ -1,0 +1,166 @@
+"""Creating a launched workload's objects in its cluster.
+
+The quota/launch view stores the workload (Added, with its `spec`) and queues
+`create_workload` after commit. Each run claims the workload with a conditional UPDATE that
+counts attempts (only an Added workload with no delete requested). Object names are
+deterministic, so a run after a crash first looks at what an earlier run created and creates
+only the rest. The status then follows the components (Pending, then Running via refresh).
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from workloads.cluster import (
+    ClusterGateway,
+    ClusterUnreachable,
+    CreatedObject,
+    CreateFailed,
+    workload_selector,
+)
+from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, build_manifests, workspace_url
+from workloads.models import Component, Workload, WorkloadType
+from workloads.status import ComponentState, WorkloadStatus
+from workloads.transitions import Transition, apply_transitions, short
+
+logger = logging.getLogger(__name__)
+
+
+def claim(workload_id: int, attempt_limit: int) -> int | None:
+    """Take one attempt at creating the workload; its attempt number, or None if nothing to do."""
+    claimed = Workload.objects.filter(
+        id=workload_id,
+        status=WorkloadStatus.ADDED,
+        delete_requested_at__isnull=True,
+        create_attempts__lt=attempt_limit,
+    ).update(create_attempts=F("create_attempts") + 1)
+    if not claimed:
+        return None
+    return Workload.objects.filter(id=workload_id).values_list("create_attempts", flat=True).first()
+
+
+def workload_spec(workload: Workload) -> WorkloadSpec:
+    """What to create for `workload` (raises ValueError when it cannot be built)."""
+    if workload.type == WorkloadType.CUSTOM:
+        raise ValueError("Custom workloads are found in the cluster, not launched")
+    spec = workload.spec or {}
+    return WorkloadSpec(
+        workload_id=str(workload.id),
+        project=workload.project.name,
+        name=workload.name,
+        type=WorkloadType(workload.type).label,
+        namespace=workload.namespace,
+        image=spec.get("image", ""),
+        command=list(spec.get("command") or []),
+        gpu=workload.requested_gpu,
+        cpu_millicores=workload.requested_cpu_millicores,
+        memory_bytes=workload.requested_memory_bytes,
+        submitter=workload.created_by_name,
+        model=spec.get("model", ""),
+        port=spec.get("port") or None,
+        workspace_flavour=spec.get("flavour") or spec.get("workspace_flavour") or "jupyterlab",
+        workers=int(spec.get("workers") or 1),
+        base_url=workload.cluster.workload_base_url,
+        pod_annotations=dict(spec.get("pod_annotations") or {}),
+    )
+
+
+def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> None:
+    """Create the objects and record them as components; a refusal makes the workload Failed.
+
+    Raises ClusterUnreachable for the caller to retry, unless this is the final attempt.
+    """
+    workload = Workload.objects.select_related("project", "cluster").get(id=workload_id)
+    try:
+        spec = workload_spec(workload)
+        manifests = build_manifests(spec)
+    except ValueError as exc:
+        _fail(workload_id, f"cannot build the workload: {exc}")
+        return
+    try:
+        with ClusterGateway(workload.cluster.connection()) as gateway:
+            created = []
+            if attempt > 1:
+                # An earlier run may have died after creating some objects: keep those.
+                for found in gateway.list_components(workload_selector(workload_id)):
+                    if found.namespace == workload.namespace and found.project == workload.project.name:
+                        created.append(
+                            CreatedObject(
+                                found.kind, found.name, found.namespace, found.uid, found.api_version
+                            )
+                        )
+                have = {(o.kind, o.name) for o in created}
+                manifests = [m for m in manifests if (m["kind"], m["metadata"]["name"]) not in have]
+            created += gateway.create_objects(manifests)
+    except CreateFailed as exc:
+        _fail(workload_id, exc.message)
+        return
+    except ClusterUnreachable as exc:
+        if not final_attempt:
+            raise
+        _fail(workload_id, f"cluster unreachable: {exc.message}")
+        return
+    _record(workload, spec, created)
+
+
+def _fail(workload_id: int, message: str) -> None:
+    apply_transitions(
+        [Transition(workload_id, WorkloadStatus.FAILED, message)], only_if=Q(status=WorkloadStatus.ADDED)
+    )
+
+
+def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]) -> None:
+    from workloads.tasks import delete_workload
+
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Workload.objects.select_for_update()
+            .only("id", "status", "delete_requested_at")
+            .get(id=workload.id)
+        )
+        Component.objects.bulk_create(
+            [
+                Component(
+                    workload_id=workload.id,
+                    kind=obj.kind,
+                    api_version=obj.api_version,
+                    name=obj.name,
+                    namespace=obj.namespace,
+                    uid=obj.uid,
+                    state=ComponentState.PENDING,
+                    reason="created",
+                    updated_at=now,
+                )
+                for obj in created
+            ],
+            ignore_conflicts=True,  # a refresh may have recorded them first
+        )
+        if spec.type == WORKSPACE and spec.base_url:
+            Workload.objects.filter(id=workload.id).update(workspace_url=workspace_url(spec))
+        if row.delete_requested_at is not None:
+            # Deleted while we were creating: the delete may have found nothing to delete.
+            Workload.objects.filter(id=workload.id).update(delete_attempts=0)
+            apply_transitions(
+                [
+                    Transition(
+                        workload.id, WorkloadStatus.DELETING, "objects created during delete; deleting them"
+                    )
+                ],
+                now=now,
+            )
+            delete_workload.delay_on_commit(workload.id)
+            return
+        apply_transitions(
+            [
+                Transition(
+                    workload.id,
+                    WorkloadStatus.PENDING,
+                    short(f"created {len(created)} objects in the cluster"),
+                )
+            ],
+            now=now,
+            only_if=Q(status=WorkloadStatus.ADDED),
+        )
