@@ -6,4 +6,9 @@ app_name = "workloads"
 
 urlpatterns = [
     path("", views.WorkloadListView.as_view(), name="list"),
+    path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("bulk-delete/", views.WorkloadBulkDeleteView.as_view(), name="bulk-delete"),
+    path("<int:pk>/", views.WorkloadDetailView.as_view(), name="detail"),
+    path("<int:pk>/delete/", views.WorkloadDeleteView.as_view(), name="delete"),
+    path("<int:pk>/logs/", views.WorkloadLogsView.as_view(), name="logs"),
 ]

@@ -1,0 +1,124 @@
+/* Workloads pages: actions menus (keyboard), the delete dialog, bulk selection, log follow.
+   Plain script, no build step; works with htmx swaps through event delegation. */
+(function () {
+  "use strict";
+
+  function menuItems(menu) {
+    return Array.prototype.slice.call(menu.querySelectorAll('[role="menuitem"]:not([aria-disabled="true"])'));
+  }
+
+  function closeMenu(details, focusSummary) {
+    if (!details || !details.open) return;
+    details.open = false;
+    if (focusSummary) details.querySelector("summary").focus();
+  }
+
+  // Opening a menu closes the others and moves focus to the first item when opened by keyboard.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.hasAttribute("data-menu")) return;
+    if (details.open) {
+      document.querySelectorAll("details[data-menu][open]").forEach(function (other) {
+        if (other !== details) other.open = false;
+      });
+      if (details.dataset.keyboard === "1") {
+        var items = menuItems(details);
+        if (items.length) items[0].focus();
+      }
+      details.dataset.keyboard = "";
+    }
+  }, true);
+
+  document.addEventListener("keydown", function (event) {
+    var summary = event.target.closest && event.target.closest("details[data-menu] > summary");
+    if (summary && (event.key === "Enter" || event.key === " " || event.key === "ArrowDown")) {
+      summary.parentElement.dataset.keyboard = "1";
+      if (event.key === "ArrowDown") { event.preventDefault(); summary.parentElement.open = true; }
+      return;
+    }
+    var details = event.target.closest && event.target.closest("details[data-menu][open]");
+    if (!details) return;
+    var items = menuItems(details);
+    var index = items.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeMenu(details, true);
+    } else if (event.key === "ArrowDown") {
+      event.preventDefault();
+      items[(index + 1) % items.length].focus();
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      items[(index - 1 + items.length) % items.length].focus();
+    } else if (event.key === "Home") {
+      event.preventDefault(); items[0].focus();
+    } else if (event.key === "End") {
+      event.preventDefault(); items[items.length - 1].focus();
+    } else if (event.key === "Tab") {
+      closeMenu(details, false);
+    }
+  });
+
+  // A click outside an open menu closes it.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (details) {
+      if (!details.contains(event.target)) details.open = false;
+    });
+  });
+
+  // Delete: one dialog on the page, filled with the chosen workload's name and URL.
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest && event.target.closest("[data-delete-url]");
+    if (trigger) {
+      var dialog = document.getElementById("delete-dialog");
+      if (!dialog) return;
+      var form = dialog.querySelector("form");
+      form.action = trigger.dataset.deleteUrl;
+      dialog.querySelectorAll("[data-name]").forEach(function (el) { el.textContent = trigger.dataset.deleteName; });
+      var next = form.querySelector('input[name="next"]');
+      if (next && next.hasAttribute("data-keep-location")) {
+        var search = new URLSearchParams(location.search);
+        search.delete("refresh_since");
+        var query = search.toString();
+        next.value = location.pathname + (query ? "?" + query : "");
+      }
+      dialog.returnFocusTo = trigger.closest("details[data-menu]") ? trigger.closest("details[data-menu]").querySelector("summary") : trigger;
+      var menu = trigger.closest("details[data-menu]");
+      if (menu) menu.open = false;
+      dialog.showModal();
+      return;
+    }
+    var close = event.target.closest && event.target.closest("dialog [data-close]");
+    if (close) close.closest("dialog").close();
+  });
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (dialog instanceof HTMLDialogElement && dialog.returnFocusTo && document.contains(dialog.returnFocusTo)) {
+      dialog.returnFocusTo.focus();
+    }
+  }, true);
+
+  // Bulk selection: the header checkbox selects every row of the page.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-all]")) {
+      var table = event.target.closest("table");
+      table.querySelectorAll('tbody input[type="checkbox"][name="id"]').forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+    }
+  });
+
+  // Logs: keep following the end of each log after a swap, unless the reader scrolled up.
+  var pinned = true;
+  document.addEventListener("scroll", function (event) {
+    var pre = event.target;
+    if (pre && pre.matches && pre.matches("pre[data-follow]")) {
+      pinned = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+    }
+  }, true);
+  function scrollLogs() {
+    if (!pinned) return;
+    document.querySelectorAll("pre[data-follow]").forEach(function (pre) { pre.scrollTop = pre.scrollHeight; });
+  }
+  document.addEventListener("DOMContentLoaded", scrollLogs);
+  document.addEventListener("htmx:afterSettle", scrollLogs);
+})();

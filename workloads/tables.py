@@ -1,0 +1,109 @@
+"""The Workloads table: columns are declared here, formatting in render_<column>."""
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from workloads import display
+from workloads.models import Workload
+from workloads.pagination import page_sizes
+
+
+class SelectColumn(tables.TemplateColumn):
+    """A checkbox per row for bulk actions; the header selects the whole page."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("template_name", "workloads/_select_cell.html")
+        super().__init__(orderable=False, exclude_from_export=True, **kwargs)
+
+    @property
+    def header(self):
+        return render_to_string("workloads/_select_header.html")
+
+
+class WorkloadTable(tables.Table):
+    """Every sortable column orders by (field, id): pages stay stable when values tie."""
+
+    select = SelectColumn(verbose_name="Select", attrs={"td": {"class": "select"}, "th": {"class": "select"}})
+    name = tables.Column(order_by=("name", "id"), linkify=lambda record, table: table.detail_url(record))
+    type = tables.Column(order_by=("type", "id"))
+    cluster = tables.Column(orderable=False)
+    gpu = tables.Column("GPU", accessor="requested_gpu", orderable=False, attrs={"cell": {"class": "numeric"}})
+    cpu = tables.Column("CPU", accessor="requested_cpu_millicores", orderable=False,
+                        attrs={"cell": {"class": "numeric"}})
+    memory = tables.Column("Memory", accessor="requested_memory_bytes", orderable=False,
+                           attrs={"cell": {"class": "numeric"}})
+    status = tables.TemplateColumn(template_name="workloads/_status_cell.html", order_by=("status", "id"))
+    created = tables.Column("Created", accessor="created_at", order_by=("created_at", "id"))
+    actions = tables.TemplateColumn(
+        template_name="workloads/_actions.html", orderable=False, exclude_from_export=True,
+        attrs={"td": {"class": "actions"}, "th": {"class": "actions"}},
+    )
+
+    class Meta:
+        order_by_field = "sort"
+        order_by = ("-created",)
+        template_name = "workloads/_table.html"
+        attrs = {"class": "table workloads", "id": "workloads"}
+        row_attrs = {"id": lambda record: f"workload-{record.pk}", "data-status": lambda record: record.status}
+        empty_text = "No workloads match these filters."
+
+    def __init__(self, *args, project, **kwargs):
+        self.project = project
+        self.now = timezone.now()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def page_sizes(self):
+        return page_sizes()
+
+    def detail_url(self, record):
+        return reverse("workloads:detail", args=[self.project.name, record.pk])
+
+    def render_cpu(self, value):
+        return display.cores(value)
+
+    def render_memory(self, value):
+        return display.binary_bytes(value)
+
+    def render_created(self, record):
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time><span class="by muted small">by {}</span>',
+            record.created_at.isoformat(),
+            timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M:%S %Z"),
+            display.ago(record.created_at, self.now),
+            record.created_by_name or "unknown",
+        )
+
+    # Export: plain values, units in the header.
+    def value_cpu(self, value):
+        return display.cores(value)
+
+    def value_memory(self, value):
+        return display.binary_bytes(value)
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def value_created(self, record):
+        return f"{record.created_at.isoformat()} by {record.created_by_name}"
+
+
+# The fields the table reads: the list query loads nothing else.
+LIST_FIELDS = (
+    "id", "project_id", "name", "type", "status", "status_reason", "status_refreshed_at",
+    "requested_gpu", "requested_cpu_millicores", "requested_memory_bytes", "workspace_url",
+    "created_by_name", "created_at", "cluster__id", "cluster__name", "cluster__display_name",
+)
+
+
+def list_queryset(user, project):
+    """The project's workloads as the user may see them, with only the columns the table shows."""
+    return (
+        Workload.objects.for_user(user)
+        .filter(project=project)
+        .select_related("cluster")
+        .only(*LIST_FIELDS)
+    )
