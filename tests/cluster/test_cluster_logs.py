@@ -103,3 +103,19 @@ def test_follow_stream_gets_new_lines_and_ends_with_the_container(sim, gateway):
     numbers = [int(line.rsplit(" ", 1)[1]) for line in received]
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(numbers) >= 25
+
+
+def test_follow_stream_stops_when_nothing_arrives_for_the_idle_timeout(sim, gateway):
+    import time
+
+    two_container_pod(sim)  # runs forever; the manual clock does not move, so no new lines
+    sim.advance(3)
+    started = time.monotonic()
+    lines = list(gateway.stream_logs("vision", "chatty", container="main", idle_timeout=0.5))
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["1", "2", "3"]
+    assert time.monotonic() - started < 5
+
+
+def test_follow_stream_of_a_missing_pod(sim, gateway):
+    with pytest.raises(LogsUnavailable):
+        next(gateway.stream_logs("vision", "nope"))

@@ -203,7 +203,7 @@ class ClusterGateway:
             yield
         except ClusterUnreachable:
             raise
-        except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        except (ApiException, urllib3.exceptions.HTTPError, OSError, json.JSONDecodeError) as exc:
             raise self._unreachable(exc) from exc
 
     @contextlib.contextmanager
@@ -390,7 +390,8 @@ class ClusterGateway:
         """Lines of the pod's log as they are written (`follow=True`), without newlines.
 
         Stops when the server ends the stream (the container exited) or when nothing arrived
-        for `idle_timeout` seconds. Close the generator to stop early.
+        for `idle_timeout` seconds (None: a day). Close the generator to stop early. As with
+        any generator, the request is made (and LogsUnavailable raised) on the first `next()`.
         """
         response = self._log_request(
             namespace,
@@ -401,7 +402,7 @@ class ClusterGateway:
             limit_bytes=None,
             timestamps=timestamps,
             follow=True,
-            timeout=(self.timeout[0], idle_timeout) if idle_timeout else (self.timeout[0], None),
+            timeout=(self.timeout[0], idle_timeout or 24 * 3600),
         )
         buffer = b""
         try:
