@@ -34,16 +34,20 @@ class _DroppedConnection(Exception):
     """The fault injector closed the socket: send nothing."""
 
 
-def encode_continue(rv: int, key: tuple[str, str]) -> str:
-    raw = json.dumps({"v": "kubesim/1", "rv": rv, "start": list(key)}, separators=(",", ":")).encode()
+CONTINUE_TTL = 300.0  # simulated seconds, like the real server's ~5 min etcd compaction
+
+
+def encode_continue(rv: int, key: tuple[str, str], now: float) -> str:
+    raw = json.dumps({"v": "kubesim/1", "rv": rv, "start": list(key), "t": now}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
+def decode_continue(token: str) -> tuple[int, tuple[str, str], float]:
+    """-> (resourceVersion of the first page, last key served, when it was issued)"""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
-        return int(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
+        return int(data["rv"]), (str(data["start"][0]), str(data["start"][1])), float(data["t"])
     except (binascii.Error, ValueError, KeyError, IndexError, TypeError):
         raise bad_request(f"invalid continue token: {token!r}") from None
 
@@ -295,24 +299,23 @@ class Handler(BaseHTTPRequestHandler):
         metadata = {"resourceVersion": str(rv)}
         if token:
             metadata["continue"] = token
-            metadata["remainingItemCount"] = remaining
+            if remaining is not None:
+                metadata["remainingItemCount"] = remaining
         head = dumps({"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": metadata})
         return head[:-1] + b',"items":[' + items + b"]}"
 
     def _list(self, rt, namespace, labels, fields, query):
         limit = int(query.get("limit") or 0)
-        after = None
-        token_rv = None
+        after, token_rv, issued = None, None, 0.0
         if query.get("continue"):
-            token_rv, after = decode_continue(query["continue"])
-            if token_rv < self.sim.store.history_floor:
+            token_rv, after, issued = decode_continue(query["continue"])
+            if token_rv < self.sim.store.continue_floor or self.sim.clock.now() - issued > CONTINUE_TTL:
                 raise ApiError(410, EXPIRED_CONTINUE, "Expired")
-        keyed, rv = self.sim.store.list_entries(rt.kind, namespace, labels, fields, after)
-        token, remaining = None, None
+        keyed, rv, remaining = self.sim.store.list_entries(rt.kind, namespace, labels, fields, after, limit or None)
+        token = None
         if limit and len(keyed) > limit:
-            remaining = len(keyed) - limit
             keyed = keyed[:limit]
-            token = encode_continue(token_rv or rv, keyed[-1][0])
+            token = encode_continue(token_rv or rv, keyed[-1][0], issued if token_rv else self.sim.clock.now())
         items = b",".join(entry.raw for _, entry in keyed)
         self._send_json(200, self._list_bytes(rt, token_rv or rv, token, remaining, items))
 
@@ -335,7 +338,7 @@ class Handler(BaseHTTPRequestHandler):
             if since == "0":
                 # "Start at most recent": synthetic ADDED events for what exists, then changes.
                 with store.lock:
-                    keyed, rv = store.list_entries(rt.kind, namespace, labels, fields)
+                    keyed, rv, _ = store.list_entries(rt.kind, namespace, labels, fields)
                     watcher = store.watch(rt.kind, rv)
                 initial = [entry for _, entry in keyed]
             else:

@@ -36,7 +36,7 @@ def resolve_kind(kind: str) -> ResourceType:
 
 class Simulator:
     def __init__(self, nodes: list[dict] | int | None = None, *, clock=None, realtime: bool = False,
-                 speed: float = 1.0, token: str | None = None, history_size: int = 200_000,
+                 speed: float = 1.0, token: str | None = None, history_size: int = 50_000,
                  namespaces=DEFAULT_NAMESPACES, seed: int | None = None, bookmark_interval: float = 1.0):
         """nodes: node objects, a node count, or None for 3 default nodes (64 cpu, 512Gi,
         8 nvidia.com/gpu each). token: bearer token required on requests (None: no auth)."""

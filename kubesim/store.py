@@ -6,6 +6,7 @@ references (and the pre-serialized JSON) without copying and without holding the
 
 from __future__ import annotations
 
+import heapq
 import json
 import queue
 import threading
@@ -51,7 +52,7 @@ class Watcher:
 
 
 class Store:
-    def __init__(self, history_size: int = 200_000):
+    def __init__(self, history_size: int = 50_000):
         self.lock = threading.RLock()
         self._rv = 0
         # kind -> namespace ("" when cluster-scoped) -> name -> Entry
@@ -62,6 +63,9 @@ class Store:
         self._dependents: dict[str, set] = {}
         self._history: deque[Event] = deque(maxlen=history_size)
         self._floor = 0  # events with rv <= floor are no longer in the history
+        # Continue tokens from before this rv are expired. Only compaction moves it (not the
+        # bounded watch history), so long paged LISTs survive heavy write traffic.
+        self.continue_floor = 0
         self._watchers: set[Watcher] = set()
         self._listeners: list = []
 
@@ -93,32 +97,43 @@ class Store:
         labels: list[Requirement] | None = None,
         fields: list[FieldRequirement] | None = None,
         after: tuple[str, str] | None = None,
-    ) -> tuple[list[tuple[tuple[str, str], Entry]], int]:
-        """Matching entries sorted by (namespace, name), and the resourceVersion they were read at."""
+        limit: int | None = None,
+    ) -> tuple[list[tuple[tuple[str, str], Entry]], int, int | None]:
+        """Matching entries in (namespace, name) order after `after`: at most limit + 1 of them
+        (the extra one tells the caller there is more), the resourceVersion they were read at,
+        and how many remain after the first `limit` (None when selectors make that unknown,
+        as the real server omits remainingItemCount then)."""
+        labels, fields = labels or [], fields or []
         with self.lock:
             by_namespace = self._objects.get(kind, {})
-            candidates = self._indexed_candidates(kind, labels or [])
+            candidates = self._indexed_candidates(kind, labels)
             if candidates is not None:
-                keyed = []
-                for key in candidates:
-                    if namespace is not None and key[0] != namespace:
-                        continue
-                    entry = by_namespace.get(key[0], {}).get(key[1])
-                    if entry is not None:
-                        keyed.append((key, entry))
+                keys = list(candidates) if namespace is None else [k for k in candidates if k[0] == namespace]
             elif namespace is not None:
-                keyed = [((namespace, name), entry) for name, entry in by_namespace.get(namespace, {}).items()]
+                keys = [(namespace, name) for name in by_namespace.get(namespace, ())]
             else:
-                keyed = [((ns, name), entry) for ns, names in by_namespace.items() for name, entry in names.items()]
-            rv = self._rv
-        keyed.sort(key=lambda item: item[0])
-        if after is not None:
-            keyed = [item for item in keyed if item[0] > after]
-        if labels:
-            keyed = [item for item in keyed if labels_match(labels, item[1].obj.get("metadata", {}).get("labels"))]
-        if fields:
-            keyed = [item for item in keyed if fields_match(fields, item[1].obj)]
-        return keyed, rv
+                keys = [(ns, name) for ns, names in by_namespace.items() for name in names]
+            if after is not None:
+                keys = [key for key in keys if key > after]
+            # With one equality requirement the index answers it exactly: no per-object check.
+            exact = not fields and (not labels or (len(labels) == 1 and labels[0].op in ("=", "in")))
+            if limit and exact and len(keys) > limit + 1:
+                remaining = len(keys) - limit
+                keys = heapq.nsmallest(limit + 1, keys)
+            else:
+                remaining = len(keys) - limit if limit and exact and len(keys) > limit else None
+                keys.sort()
+            result = []
+            for key in keys:
+                entry = by_namespace[key[0]][key[1]]
+                if not exact:
+                    obj = entry.obj
+                    if not labels_match(labels, obj["metadata"].get("labels")) or not fields_match(fields, obj):
+                        continue
+                result.append((key, entry))
+                if limit and len(result) > limit:
+                    break
+            return result, self._rv, (remaining if not labels and not fields else None)
 
     def list(self, kind: str, namespace: str | None = None, labels=None, fields=None) -> list[dict]:
         return [entry.obj for _, entry in self.list_entries(kind, namespace, labels, fields)[0]]
@@ -247,6 +262,7 @@ class Store:
         with self.lock:
             self._history.clear()
             self._floor = self._rv
+            self.continue_floor = self._rv
 
     @property
     def history_floor(self) -> int:
