@@ -29,3 +29,9 @@ def test_unreadable_nodes(sim, gateway):
     sim.faults.add(method="GET", path=r"^/api/v1/nodes$", status=503, message="overloaded")
     with pytest.raises(ClusterUnreachable, match="overloaded"):
         gateway.node_capacity()
+
+
+def test_ensure_namespace_creates_once(sim, gateway):
+    assert gateway.ensure_namespace("team-a") is True
+    assert gateway.ensure_namespace("team-a") is False
+    assert sim.get("Namespace", "", "team-a") is not None

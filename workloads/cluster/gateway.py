@@ -291,6 +291,20 @@ class ClusterGateway:
         infos.sort(key=lambda p: (p.started_at is None, p.started_at or datetime.min, p.namespace, p.name))
         return infos
 
+    def ensure_namespace(self, name: str) -> bool:
+        """Create namespace `name` unless it exists; True when it was created now."""
+        if not name:
+            raise ValueError("a namespace needs a name")
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        try:
+            with self._connecting():
+                self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout).release_conn()
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            raise CreateFailed(status_message(exc), exc.status, "Namespace", name) from exc
+        return True
+
     def node_capacity(self) -> Resources:
         """Sum of `status.allocatable` of the nodes whose Ready condition is True."""
         total = Resources()
