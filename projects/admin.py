@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import Cluster, Membership, Project, Quota
+from projects.models import Cluster, Membership, Project, Quota, QuotaChange
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,3 +42,12 @@ class QuotaAdmin(admin.ModelAdmin):
     list_display = ["project", "cluster", "gpu", "cpu_millicores", "memory_bytes", "updated_at"]
     list_filter = ["cluster"]
     search_fields = ["project__name", "cluster__name"]
+
+
+@admin.register(QuotaChange)
+class QuotaChangeAdmin(admin.ModelAdmin):
+    """The quota history, written by the quotas page."""
+
+    list_display = ["project", "cluster", "changed_by_name", "at", "old_gpu", "new_gpu"]
+    list_filter = ["cluster"]
+    search_fields = ["project__name", "cluster__name", "changed_by_name"]

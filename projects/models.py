@@ -184,3 +184,28 @@ class Quota(models.Model):
             errors = self.over_capacity_errors()
             if errors:
                 raise ValidationError(errors)
+
+
+class QuotaChange(models.Model):
+    """One edit of a project's quota on a cluster: who, when, old -> new per resource."""
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="quota_changes")
+    cluster = models.ForeignKey(Cluster, models.CASCADE, related_name="quota_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_by_name = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    old_gpu = models.PositiveIntegerField(default=0)
+    new_gpu = models.PositiveIntegerField(default=0)
+    old_cpu_millicores = models.PositiveBigIntegerField(default=0)
+    new_cpu_millicores = models.PositiveBigIntegerField(default=0)
+    old_memory_bytes = models.PositiveBigIntegerField(default=0)
+    new_memory_bytes = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["project", "at"], name="quotachange_project_at")]
+
+    def __str__(self):
+        return f"{self.project} on {self.cluster} by {self.changed_by_name}"

@@ -1,8 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.generic import TemplateView
 
-from projects.access import SESSION_KEY
-from projects.models import Project
+from projects.access import SESSION_KEY, ProjectMixin
+from projects.forms import AddMemberForm, QuotaForm, RoleForm
+from projects.members import LastAdminError, add_member, change_role, remove_member
+from projects.models import Cluster, Membership, Project, Role
+from projects.quotas import QuotaRefused, cluster_usage, recent_changes, set_quota
 
 
 @login_required
@@ -16,3 +21,95 @@ def home(request):
     if len(projects) == 1:
         return redirect("workloads:list", project=projects[0].name)
     return render(request, "projects/choose.html", {"projects": projects})
+
+
+class QuotasView(ProjectMixin, TemplateView):
+    """Usage against quota per cluster; project admins edit one cluster's quota at a time."""
+
+    template_name = "projects/quotas.html"
+    admin_required = True
+
+    def get_context_data(self, bound_form=None, page_error="", **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = cluster_usage(self.project, all_clusters=self.access.is_admin)
+        if self.access.is_admin:
+            for row in rows:
+                if bound_form is not None and bound_form.cluster.pk == row.cluster.pk:
+                    row.form = bound_form
+                else:
+                    row.form = QuotaForm.for_quota(row.cluster, row.quota)
+        context.update(rows=rows, changes=recent_changes(self.project), page_error=page_error)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        try:
+            cluster = Cluster.objects.get(pk=int(request.POST.get("cluster", "")))
+        except (ValueError, Cluster.DoesNotExist):
+            return self.render_to_response(self.get_context_data(page_error="Unknown cluster."))
+        form = QuotaForm(request.POST, cluster=cluster)
+        if form.is_valid():
+            try:
+                saved = set_quota(self.project, cluster.pk, form.cleaned_data, user=request.user)
+            except QuotaRefused as refused:
+                for key, message in refused.errors.items():
+                    form.add_error(key, message)
+            else:
+                if saved.change is None:
+                    messages.info(request, f"Quota on {cluster.name} unchanged.")
+                else:
+                    messages.success(request, f"Quota on {cluster.name} saved.")
+                for warning in saved.warnings:
+                    messages.warning(request, warning)
+                return redirect("projects:quotas", project=self.project.name)
+        return self.render_to_response(self.get_context_data(bound_form=form))
+
+
+class MembersView(ProjectMixin, TemplateView):
+    """The project's members; admins add, change roles and remove (never the last admin)."""
+
+    template_name = "projects/members.html"
+    admin_required = True
+
+    def get_context_data(self, add_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = (
+            Membership.objects.filter(project=self.project).select_related("user").order_by("user__username")
+        )
+        context["roles"] = Role.choices
+        context["add_form"] = add_form or AddMemberForm(project=self.project)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action == "add":
+            form = AddMemberForm(request.POST, project=self.project)
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(add_form=form))
+            add_member(self.project, form.user, form.cleaned_data["role"])
+            messages.success(request, f"{form.user.get_username()} added as {Role(form.cleaned_data['role']).label}.")
+            return redirect("projects:members", project=self.project.name)
+        try:
+            membership_id = int(request.POST.get("membership", ""))
+        except ValueError:
+            membership_id = None
+        if membership_id is None or not Membership.objects.filter(project=self.project, pk=membership_id).exists():
+            messages.error(request, "That person is not a member of this project.")
+            return redirect("projects:members", project=self.project.name)
+        try:
+            if action == "role":
+                form = RoleForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, "Choose a role: Member or Admin.")
+                    return redirect("projects:members", project=self.project.name)
+                membership = change_role(self.project, membership_id, form.cleaned_data["role"])
+                messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+            elif action == "remove":
+                membership = remove_member(self.project, membership_id)
+                messages.success(request, f"{membership.user.get_username()} removed from {self.project}.")
+                if membership.user_id == request.user.pk and not request.user.is_superuser:
+                    return redirect("home")
+            else:
+                messages.error(request, "Unknown action.")
+        except LastAdminError as error:
+            messages.error(request, str(error))
+        return redirect("projects:members", project=self.project.name)

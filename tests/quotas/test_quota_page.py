@@ -1,0 +1,73 @@
+"""The quotas page: quota, used (workloads holding resources), free and unallocated per cluster."""
+
+import pytest
+
+from projects.models import Cluster, Project, Quota
+from tests.conftest import GIB
+from workloads.status import WorkloadStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_member_sees_used_free_and_unallocated(client, member, project, other_project, cluster, quota, make_workload):
+    Quota.objects.create(project=other_project, cluster=cluster, gpu=6, cpu_millicores=8000, memory_bytes=64 * GIB)
+    for status in (WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING, WorkloadStatus.DELETING):
+        make_workload(status=status, requested_gpu=1, requested_cpu_millicores=500, requested_memory_bytes=GIB)
+    for status in (WorkloadStatus.COMPLETE, WorkloadStatus.FAILED, WorkloadStatus.DELETED):
+        make_workload(status=status, requested_gpu=5, requested_cpu_millicores=5000, requested_memory_bytes=GIB)
+    client.force_login(member)
+    page = client.get(f"/p/{project.name}/quotas/").content.decode()
+    assert "<strong>4</strong> used of <strong>8</strong>" in page  # GPU
+    assert "4 free" in page
+    assert "<strong>2 cores</strong> used of <strong>32 cores</strong>" in page
+    assert "<strong>4 GiB</strong> used of <strong>128 GiB</strong>" in page
+    assert "Cluster: 2 unallocated of 16" in page  # 16 - 8 - 6
+    assert "Cluster: 24 cores unallocated of 64 cores" in page
+    assert 'style="width: 50%"' in page
+    assert "id=\"quota-" not in page and "Only project admins can change quotas." in page  # read-only
+
+
+def test_member_post_is_forbidden(client, member, project, cluster, quota):
+    client.force_login(member)
+    response = client.post(f"/p/{project.name}/quotas/", {"cluster": cluster.pk, f"c{cluster.pk}-gpu": "16"})
+    assert response.status_code == 403
+    quota.refresh_from_db()
+    assert quota.gpu == 8
+
+
+def test_admin_sees_every_cluster_to_give_a_first_quota(client, project_admin, project, cluster, quota):
+    Cluster.objects.create(name="west", api_url="http://127.0.0.1:2", capacity_gpu=4)
+    client.force_login(project_admin)
+    page = client.get(f"/p/{project.name}/quotas/").content.decode()
+    assert 'id="cluster-west"' in page and 'id="cluster-east"' in page
+    assert 'aria-label="GPU quota on west"' in page
+
+
+def test_member_sees_only_clusters_with_a_quota(client, member, project, cluster, quota):
+    Cluster.objects.create(name="west", api_url="http://127.0.0.1:2", capacity_gpu=4)
+    client.force_login(member)
+    page = client.get(f"/p/{project.name}/quotas/").content.decode()
+    assert 'id="cluster-west"' not in page
+
+
+def _add_clusters_and_workloads(n, project, make_workload):
+    for i in range(n):
+        cluster = Cluster.objects.create(name=f"c{n}-{i}", api_url="http://127.0.0.1:3", capacity_gpu=100)
+        Quota.objects.create(project=project, cluster=cluster, gpu=10)
+        Quota.objects.create(project=Project.objects.get_or_create(name=f"p{n}-{i}", display_name="P")[0],
+                             cluster=cluster, gpu=10)
+        for _ in range(3):
+            make_workload(cluster=cluster, requested_gpu=1)
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_query_count_does_not_grow_with_clusters_or_workloads(
+    client, project_admin, project, make_workload, django_assert_max_num_queries, n
+):
+    _add_clusters_and_workloads(n, project, make_workload)
+    client.force_login(project_admin)
+    client.get(f"/p/{project.name}/quotas/")  # remembers the project in the session once
+    # session, user, membership, clusters+allocated, quotas, usage, history, project selector
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/p/{project.name}/quotas/")
+    assert response.content.decode().count('class="resource"') == 3 * (n + 1)  # + the fixture's cluster

@@ -1,0 +1,165 @@
+"""Admitting a launched workload against its project's quota on its cluster.
+
+Atomic: the project's quota row on that cluster is locked (`SELECT ... FOR UPDATE`), the
+usage of the project's workloads holding resources there is summed, and the workload row is
+written, all in one transaction. Two launches at the same moment therefore queue on the lock
+and the second one sees the first one's requests: together they can never exceed the quota.
+Creation in the cluster is queued after commit (`workloads.tasks.create_workload`).
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Quota
+from projects.quotas import RESOURCES, usage_by_cluster
+from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, workspace_url
+from workloads.models import StatusChange, Workload, WorkloadType
+from workloads.status import WorkloadStatus
+
+
+class AdmissionRefused(Exception):
+    """The workload was not admitted; `messages` say why (resource and numbers)."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What a person asked for. Resources are per pod; Pre-Training runs `spec["workers"]` pods."""
+
+    name: str
+    type: str  # WorkloadType value
+    gpu: int
+    cpu_millicores: int
+    memory_bytes: int
+    # image, command, model, port, workspace_flavour, workers (WorkloadSpec's names); stored in
+    # Workload.spec with the per-pod gpu/cpu_millicores/memory_bytes (requested_* are totals).
+    spec: dict
+
+    @property
+    def pods(self) -> int:
+        return int(self.spec.get("workers") or 1) if self.type == WorkloadType.PRE_TRAINING else 1
+
+    def requested(self) -> dict[str, int]:
+        """Total requests, keyed like `Quota` fields."""
+        return {
+            "gpu": self.gpu * self.pods,
+            "cpu_millicores": self.cpu_millicores * self.pods,
+            "memory_bytes": self.memory_bytes * self.pods,
+        }
+
+
+def _quota_messages(quota: Quota, used: dict, requested: dict) -> list[str]:
+    messages = []
+    for r in RESOURCES:
+        want, limit = requested[r.quota_field], getattr(quota, r.quota_field)
+        in_use = used.get(r.quota_field) or 0
+        if want and in_use + want > limit:
+            free = max(limit - in_use, 0)
+            over = in_use + want - limit
+            messages.append(
+                f"{r.label}: requested {r.show(want)}, {r.show(free)} free of quota {r.show(limit)} "
+                f"on cluster {quota.cluster.name} ({r.show(over)} over)"
+            )
+    return messages
+
+
+def enqueue_create(workload_id: int) -> None:
+    """Queue `create_workload` once the transaction commits."""
+    try:
+        from workloads.tasks import create_workload
+    except ImportError:  # the tasks issue has not landed: send by name, a worker that knows it runs it
+        from celery import current_app
+
+        transaction.on_commit(
+            lambda: current_app.send_task("workloads.tasks.create_workload", args=[workload_id])
+        )
+        return
+    create_workload.delay_on_commit(workload_id)
+
+
+def admit(project, cluster, user, launch: Launch) -> Workload:
+    """Create the workload (Added) if it fits the project's quota on `cluster`; else AdmissionRefused."""
+    if launch.type == WorkloadType.CUSTOM:
+        raise AdmissionRefused(["Custom workloads are found in the cluster, not launched."])
+    with transaction.atomic():
+        quota = (
+            Quota.objects.select_for_update()
+            .select_related("cluster")
+            .filter(project=project, cluster=cluster)
+            .first()
+        )
+        if quota is None:
+            raise AdmissionRefused(
+                [f"Project {project.name} has no quota on cluster {cluster.name}: ask a project admin for one."]
+            )
+        quota.project = project
+        namespace = quota.effective_namespace
+        try:
+            preview = WorkloadSpec(
+                workload_id="new",
+                project=project.name,
+                name=launch.name,
+                type=WorkloadType(launch.type).label,
+                namespace=namespace,
+                image=launch.spec.get("image", ""),
+                command=list(launch.spec.get("command") or []),
+                gpu=launch.gpu,
+                cpu_millicores=launch.cpu_millicores,
+                memory_bytes=launch.memory_bytes,
+                model=launch.spec.get("model", ""),
+                port=launch.spec.get("port"),
+                workspace_flavour=launch.spec.get("workspace_flavour") or "jupyterlab",
+                workers=int(launch.spec.get("workers") or 1),
+                base_url=quota.cluster.workload_base_url,
+            )
+        except ValueError as error:
+            raise AdmissionRefused([str(error)]) from error
+        if (
+            Workload.objects.filter(project=project, name=launch.name)
+            .exclude(status=WorkloadStatus.DELETED)
+            .exists()
+        ):
+            raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."])
+        used = usage_by_cluster(project, [cluster.pk]).get(cluster.pk, {})
+        requested = launch.requested()
+        refusals = _quota_messages(quota, used, requested)
+        if refusals:
+            raise AdmissionRefused(refusals)
+        now = timezone.now()
+        username = user.get_username()
+        url = ""
+        if preview.type == WORKSPACE and quota.cluster.workload_base_url:
+            url = workspace_url(preview)
+        workload = Workload.objects.create(
+            project=project,
+            cluster=quota.cluster,
+            name=launch.name,
+            type=launch.type,
+            status=WorkloadStatus.ADDED,
+            status_reason=f"launched by {username}",
+            status_changed_at=now,
+            requested_gpu=requested["gpu"],
+            requested_cpu_millicores=requested["cpu_millicores"],
+            requested_memory_bytes=requested["memory_bytes"],
+            namespace=namespace,
+            workspace_url=url,
+            spec={
+                **launch.spec,
+                "gpu": launch.gpu,
+                "cpu_millicores": launch.cpu_millicores,
+                "memory_bytes": launch.memory_bytes,
+            },
+            created_by=user,
+            created_by_name=username,
+            created_at=now,
+        )
+        StatusChange.objects.create(
+            workload=workload, from_status="", to_status=WorkloadStatus.ADDED, reason=f"launched by {username}", at=now
+        )
+        enqueue_create(workload.pk)
+    return workload
