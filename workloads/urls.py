@@ -1,11 +1,12 @@
 from django.urls import path
 
-from workloads import views
+from workloads import launch_views, views
 
 app_name = "workloads"
 
 urlpatterns = [
     path("", views.WorkloadListView.as_view(), name="list"),
+    path("launch/", launch_views.LaunchWorkloadView.as_view(), name="launch"),
     path("refresh/", views.RefreshView.as_view(), name="refresh"),
     path("bulk-delete/", views.WorkloadBulkDeleteView.as_view(), name="bulk-delete"),
     path("<int:pk>/", views.WorkloadDetailView.as_view(), name="detail"),

@@ -1,0 +1,87 @@
+"""Logs page against a real kubesim over HTTP: pods' lines, container and tail choice, follow, download."""
+
+import pytest
+from django.urls import reverse
+
+from kubesim.testing import kubesim  # noqa: F401  (the fixture)
+from projects.models import Cluster
+
+
+@pytest.fixture
+def sim_cluster(kubesim, cluster):  # noqa: F811
+    Cluster.objects.filter(pk=cluster.pk).update(api_url=kubesim.url, token=kubesim.token, verify_ssl=False)
+    if kubesim.sim.get("Namespace", "", "vision") is None:
+        kubesim.sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "vision"}})
+    return kubesim
+
+
+def chatty_pod(sim, workload, run_seconds=None):
+    annotations = {"kubesim.io/start-seconds": "0", "kubesim.io/log-lines-per-second": "1"}
+    if run_seconds is not None:
+        annotations["kubesim.io/run-seconds"] = str(run_seconds)
+    return sim.create({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": f"{workload.name}-0", "namespace": "vision", "annotations": annotations,
+            "labels": {"devcenter.io/workload-id": str(workload.pk), "devcenter.io/project": "vision"},
+        },
+        "spec": {"containers": [{"name": "main", "image": "app"}, {"name": "sidecar", "image": "proxy"}]},
+    })
+
+
+def logs_url(project, workload):
+    return reverse("workloads:logs", args=[project.name, workload.pk])
+
+
+def test_logs_show_the_pods_lines_and_follow_while_running(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="chatty", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(5)
+    html = member_client.get(logs_url(project, workload)).content.decode()
+    assert "chatty-0/main log line 1" in html
+    assert '<option value="sidecar">sidecar</option>' in html
+    assert 'hx-trigger="every 3s"' in html
+
+    sim_cluster.sim.advance(5)
+    fragment = member_client.get(logs_url(project, workload), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    assert "chatty-0/main log line 9" in fragment
+
+
+def test_container_and_tail_choice(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="two", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(150)
+    html = member_client.get(logs_url(project, workload), {"container": "sidecar", "tail": 100}).content.decode()
+    assert "two-0/sidecar log line" in html
+    assert "two-0/main log line" not in html
+    assert "two-0/sidecar log line 1\n" not in html  # only the last 100 of ~150 lines
+
+
+def test_finished_workload_is_not_followed(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="done", status="complete")
+    chatty_pod(sim_cluster.sim, workload, run_seconds=3)
+    sim_cluster.sim.advance(10)
+    html = member_client.get(logs_url(project, workload)).content.decode()
+    assert "done-0/main log line" in html
+    assert "every 3s" not in html
+
+
+def test_download_as_text(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="dl", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(3)
+    response = member_client.get(logs_url(project, workload), {"download": 1})
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Disposition"].startswith("attachment;")
+    text = response.content.decode()
+    assert text.startswith("==> dl-0/main <==")
+    assert "dl-0/main log line 1" in text
+
+
+def test_unreachable_cluster_is_a_clear_message(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="far", status="running")
+    with sim_cluster.outage():
+        response = member_client.get(logs_url(project, workload))
+    assert response.status_code == 200
+    assert "Cluster east cannot be reached right now" in response.content.decode()

@@ -1,0 +1,34 @@
+"""The status column: badge with colour class, reason, when refreshed, stale after 3 intervals."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from workloads import display
+
+
+def test_badge_reason_and_refreshed(member_client, list_url, make_workload):
+    make_workload(status="failed", status_reason="ImagePullBackOff: image not found",
+                  status_refreshed_at=timezone.now() - timedelta(seconds=12))
+    html = member_client.get(list_url).content.decode()
+    assert '<span class="badge failed">Failed</span>' in html
+    assert '<span class="status-reason">ImagePullBackOff: image not found</span>' in html
+    assert "refreshed 12 s ago" in html
+    assert "stale" not in html.split("<tbody")[1]
+
+
+def test_old_status_is_marked_stale(member_client, list_url, make_workload, settings):
+    settings.REFRESH_INTERVAL_SECONDS = 30
+    make_workload(status_refreshed_at=timezone.now() - timedelta(seconds=91))
+    html = member_client.get(list_url).content.decode()
+    assert "refreshed small stale" in html
+    assert "stale · refreshed 1 min ago" in html
+
+
+def test_units():
+    assert display.cores(4000) == "4"
+    assert display.cores(500) == "0.5"
+    assert display.cores(1250) == "1.25"
+    assert display.binary_bytes(16 * 1024**3) == "16 GiB"
+    assert display.binary_bytes(1536 * 1024**2) == "1.5 GiB"
+    assert display.binary_bytes(0) == "0"
