@@ -298,7 +298,8 @@ class ClusterGateway:
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         try:
             with self._connecting():
-                self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout).release_conn()
+                # Read the body: an unread response poisons the pooled connection.
+                _read_json(self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout))
         except ApiException as exc:
             if exc.status == 409:
                 return False
