@@ -2,6 +2,7 @@
 Celery worker (solo pool, in a thread) consuming from a Redis database of its own."""
 
 import os
+import threading
 import time
 
 import pytest
@@ -42,8 +43,10 @@ def flush_broker() -> None:
 
 @task_postrun.connect
 def _close_worker_connections(**kwargs):
-    # The worker thread's DB connections would otherwise outlive the test database.
-    connections.close_all()
+    # The worker thread's DB connections would otherwise outlive the test database. (Tasks
+    # run with .apply() in the test's own thread keep its connection and transaction.)
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 @pytest.fixture
@@ -86,7 +89,12 @@ def vision(db):
 def sim_cluster(db, kubesim, sim, vision):  # noqa: F811
     cluster = Cluster.objects.create(name="sim", api_url=kubesim.url, token=kubesim.token)
     Quota.objects.create(
-        project=vision, cluster=cluster, namespace="vision", gpu=64, cpu_millicores=500_000, memory_bytes=2000 * GIB
+        project=vision,
+        cluster=cluster,
+        namespace="vision",
+        gpu=64,
+        cpu_millicores=500_000,
+        memory_bytes=2000 * GIB,
     )
     return cluster
 

@@ -74,11 +74,15 @@ def test_workload_never_created_is_deleted_directly(celery_worker, sim, sim_clus
 
 def test_server_errors_end_in_delete_failed_with_the_message(celery_worker, sim, sim_cluster, vision):
     workload = running_workload(sim, sim_cluster, vision)
-    sim.faults.add(method="DELETE", path=r"/jobs/", times=None, status=500, message="etcdserver: request timed out")
+    sim.faults.add(
+        method="DELETE", path=r"/jobs/", times=None, status=500, message="etcdserver: request timed out"
+    )
     delete_workload.max_retries = 2  # keep the back-off short: 3 tries within a few seconds
     try:
         request_delete(Workload.objects.filter(pk=workload.pk), by_username="dev")
-        wait_for(lambda: status_of(workload) == WorkloadStatus.DELETE_FAILED, timeout=30, message="Delete Failed")
+        wait_for(
+            lambda: status_of(workload) == WorkloadStatus.DELETE_FAILED, timeout=30, message="Delete Failed"
+        )
     finally:
         del delete_workload.max_retries
     workload.refresh_from_db()
@@ -96,7 +100,9 @@ def test_server_errors_end_in_delete_failed_with_the_message(celery_worker, sim,
 
 def test_a_refused_delete_fails_at_once_with_the_api_message(celery_worker, sim, sim_cluster, vision):
     workload = running_workload(sim, sim_cluster, vision)
-    sim.faults.add(method="DELETE", path=r"/jobs/", times=1, status=403, message="jobs is forbidden: no delete")
+    sim.faults.add(
+        method="DELETE", path=r"/jobs/", times=1, status=403, message="jobs is forbidden: no delete"
+    )
     request_delete(Workload.objects.filter(pk=workload.pk), by_username="dev")
     wait_for(lambda: status_of(workload) == WorkloadStatus.DELETE_FAILED, message="Delete Failed")
     workload.refresh_from_db()

@@ -1,0 +1,74 @@
+"""The refresh's cost depends on kinds and pages, not on the number of workloads."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from workloads.cluster.gateway import LISTED_KINDS
+from workloads.cluster.manifests import build_manifests
+from workloads.models import Workload, WorkloadType
+from workloads.refresh import refresh_cluster
+from workloads.status import WorkloadStatus
+
+from .conftest import spec_for
+
+
+def populate(sim, cluster, project, count):
+    workloads = Workload.objects.bulk_create(
+        Workload(
+            project=project,
+            cluster=cluster,
+            name=f"train-{index}",
+            type=WorkloadType.TRAINING,
+            namespace="vision",
+            created_by_name="dev",
+        )
+        for index in range(count)
+    )
+    for workload in workloads:
+        for manifest in build_manifests(
+            spec_for(workload, pod_annotations={"kubesim.io/start-seconds": "1"})
+        ):
+            sim.create(manifest, settle=False)
+    sim.advance(3)
+    return workloads
+
+
+def measure(sim, cluster):
+    sim.reset_requests()
+    with CaptureQueriesContext(connection) as queries:
+        result = refresh_cluster(cluster.id)
+    assert result.reachable and not result.skipped
+    return len(sim.requests), len(queries)
+
+
+@pytest.mark.parametrize("count", [50, 450])
+def test_api_calls_are_one_list_per_kind_whatever_the_number_of_workloads(count, sim, sim_cluster, vision):
+    populate(sim, sim_cluster, vision, count)
+    first_api, _ = measure(sim, sim_cluster)
+    assert Workload.objects.filter(status=WorkloadStatus.RUNNING).count() == count
+    steady_api, _ = measure(sim, sim_cluster)
+    # One LIST per kind (one page each at these sizes) and one LIST of nodes.
+    assert first_api == steady_api == len(LISTED_KINDS) + 1
+
+
+def test_api_calls_grow_with_pages(sim, sim_cluster, vision, monkeypatch):
+    monkeypatch.setattr("workloads.refresh.PAGE_SIZE", 100)
+    populate(sim, sim_cluster, vision, 250)
+    api_calls, _ = measure(sim, sim_cluster)
+    # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds and nodes one.
+    assert api_calls == len(LISTED_KINDS) + 1 + 2 * 2
+
+
+def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):
+    populate(sim, sim_cluster, vision, 20)
+    small_first = measure(sim, sim_cluster)
+    small_steady = measure(sim, sim_cluster)
+    populate(sim, sim_cluster, vision, 300)
+    large_first = measure(sim, sim_cluster)
+    large_steady = measure(sim, sim_cluster)
+    # The first refresh creates components and moves statuses (bulk writes, one batch each);
+    # the steady one only reads and stamps status_refreshed_at.
+    assert small_first == large_first
+    assert small_steady == large_steady
+    assert small_steady[1] <= 8, small_steady
