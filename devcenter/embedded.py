@@ -26,6 +26,7 @@ def commands():
             "--state", str(VAR_DIR / f"kubesim-{name}.json"),
             "--realtime",
         ]
+    yield "demo objects", [python, "manage.py", "demo_cluster"]
     yield "worker", [
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
@@ -33,15 +34,27 @@ def commands():
     yield "web", [python, "manage.py", "runserver", ADDRESS]
 
 
+def wait_for_kubeconfigs(timeout=15.0):
+    """kubesim writes its kubeconfig once it listens; the worker needs it."""
+    deadline = time.monotonic() + timeout
+    paths = [VAR_DIR / f"kubesim-{name}.kubeconfig" for name in SIMULATED_CLUSTERS]
+    while time.monotonic() < deadline and not all(path.exists() for path in paths):
+        time.sleep(0.2)
+
+
 def main():
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    for name in SIMULATED_CLUSTERS:  # written anew by each kubesim start (new token)
+        (VAR_DIR / f"kubesim-{name}.kubeconfig").unlink(missing_ok=True)
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
     processes = []
     for label, command in commands():
         print(f"[make run] starting {label}: {' '.join(command[1:])}", flush=True)
+        if label == "demo objects":
+            wait_for_kubeconfigs()
+            subprocess.run(command, cwd=BASE_DIR, env=env, check=False)  # one-off, before the worker
+            continue
         processes.append((label, subprocess.Popen(command, cwd=BASE_DIR, env=env)))
-        if label.startswith("kubesim"):
-            time.sleep(0.5)  # the kubeconfig must exist before the worker reads it
     print(f"[make run] devcenter on http://{ADDRESS}/ — sign in as dev / devcenter-demo", flush=True)
 
     def stop(*_):
