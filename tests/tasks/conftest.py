@@ -29,6 +29,7 @@ def configure_broker(visibility_timeout: int = 60, restore_interval: int = 1) ->
     app.conf.broker_transport_options = {
         "visibility_timeout": visibility_timeout,
         "unacked_restore_interval": restore_interval,
+        "unacked_restore_throttle": 1,  # else only every 10th sweep scans Redis
     }
     app.conf.task_always_eager = False
     # Forget connections/producers made with earlier settings (they are not closed: a
