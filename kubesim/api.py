@@ -3,6 +3,7 @@ fields, validation, optimistic concurrency, patching and deletion with propagati
 """
 
 import copy
+import json
 import random
 import uuid
 
@@ -35,6 +36,11 @@ PATCH_TYPES = {
 }
 
 
+def json_copy(obj):
+    """A deep copy of JSON data, several times faster than copy.deepcopy."""
+    return json.loads(json.dumps(obj))
+
+
 def random_suffix(rng: random.Random, length: int = 5) -> str:
     return "".join(rng.choice(SUFFIX_ALPHABET) for _ in range(length))
 
@@ -60,7 +66,7 @@ class Api:
             raise bad_request("the body of the request must be a JSON object")
         if body.get("kind") not in (None, "", rt.kind):
             raise bad_request(f"the kind {body.get('kind')!r} of the object does not match {rt.kind!r}")
-        obj = copy.deepcopy(body)
+        obj = json_copy(body)
         metadata = obj.setdefault("metadata", {}) or {}
         obj["metadata"] = metadata
         if rt.namespaced:
@@ -125,7 +131,7 @@ class Api:
             raise bad_request("the body of the request must be a JSON object")
         with self.store.lock:
             current = self.get(rt, namespace, name)
-            return self._write_update(rt, current, copy.deepcopy(body), subresource)
+            return self._write_update(rt, current, json_copy(body), subresource)
 
     def patch(self, rt: ResourceType, namespace: str, name: str, body, content_type: str,
               subresource: str | None = None) -> dict:
@@ -135,7 +141,7 @@ class Api:
                                 f"{', '.join(PATCH_TYPES)}", "UnsupportedMediaType")
         with self.store.lock:
             current = self.get(rt, namespace, name)
-            patched = patcher(copy.deepcopy(current), body)
+            patched = patcher(json_copy(current), body)
             if not isinstance(patched, dict):
                 raise bad_request("the patch did not produce an object")
             # The patched copy keeps the current resourceVersion unless the patch sets one, so a

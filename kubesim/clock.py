@@ -4,6 +4,7 @@ Controllers never read the wall clock directly, so tests can move time forward
 deterministically with `Simulator.advance(seconds)`.
 """
 
+import functools
 import threading
 import time
 from datetime import UTC, datetime
@@ -49,7 +50,13 @@ class RealClock:
 
 def rfc3339(ts: float) -> str:
     """Kubernetes timestamps: second precision, UTC, `Z` suffix."""
-    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _rfc3339_seconds(int(ts))
+
+
+@functools.lru_cache(maxsize=8192)
+def _rfc3339_seconds(seconds: int) -> str:
+    # Cached: controllers format the same few seconds over and over.
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rfc3339_nano(ts: float) -> str:
@@ -61,5 +68,6 @@ def rfc3339_nano(ts: float) -> str:
     return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_rfc3339(value: str) -> float:
     return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
