@@ -21,7 +21,8 @@
       document.querySelectorAll("details[data-menu][open]").forEach(function (other) {
         if (other !== details) other.open = false;
       });
-      if (details.dataset.keyboard === "1") {
+      // Opened by keyboard and focus not moved yet (the toggle event comes after the keypress).
+      if (details.dataset.keyboard === "1" && document.activeElement === details.querySelector("summary")) {
         var items = menuItems(details);
         if (items.length) items[0].focus();
       }
