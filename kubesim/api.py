@@ -8,7 +8,7 @@ import random
 import uuid
 
 from kubesim import patch as patching
-from kubesim.clock import rfc3339
+from kubesim.clock import parse_rfc3339, rfc3339
 from kubesim.errors import ApiError, already_exists, bad_request, conflict, not_found
 from kubesim.resources import (
     CONTROLLER_STATUS_KINDS,
@@ -22,6 +22,7 @@ from kubesim.store import Store
 # Same alphabet as the real apiserver's generateName suffix (no vowels, no look-alikes).
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 FOREGROUND = "foregroundDeletion"
+TERMINATION_SECONDS = "kubesim.io/termination-seconds"
 ORPHAN = "orphan"
 # What the real server returns right after a create (v37 models require `replicas`).
 INITIAL_STATUS = {
@@ -183,7 +184,8 @@ class Api:
     def commit(self, rt: ResourceType, obj: dict) -> dict:
         """Store an updated object; one being deleted goes once its finalizers are gone."""
         metadata = obj["metadata"]
-        if metadata.get("deletionTimestamp") and not metadata.get("finalizers"):
+        deletion = metadata.get("deletionTimestamp")
+        if deletion and not metadata.get("finalizers") and parse_rfc3339(deletion) <= self.clock.now():
             removed = self.store.remove(rt.kind, metadata.get("namespace", ""), metadata["name"])
             return removed.obj if removed else obj
         return self.store.put(rt.kind, obj).obj
@@ -228,13 +230,32 @@ class Api:
             finalizers = list(metadata.get("finalizers") or [])
             if policy == "Foreground" and self.store.dependents(uid):
                 finalizers.append(FOREGROUND)
-            if finalizers:
+            grace = self._grace_period(current, options) if rt.kind == "Pod" else 0
+            if finalizers or grace:
+                # The object stays, marked, until its finalizers are gone and (pods) the grace
+                # period is over; the controllers finish the job.
                 updated = dict(current)
-                updated["metadata"] = dict(metadata, deletionTimestamp=rfc3339(self.clock.now()),
-                                           deletionGracePeriodSeconds=0, finalizers=finalizers)
-                return 202, self.store.put(rt.kind, updated).obj
+                updated["metadata"] = dict(metadata, deletionTimestamp=rfc3339(self.clock.now() + grace),
+                                           deletionGracePeriodSeconds=grace)
+                if finalizers:
+                    updated["metadata"]["finalizers"] = finalizers
+                return 202 if finalizers else 200, self.store.put(rt.kind, updated).obj
             removed = self.store.remove(rt.kind, metadata.get("namespace", ""), name)
             return 200, removed.obj
+
+    @staticmethod
+    def _grace_period(pod: dict, options: dict) -> int:
+        """Seconds a deleted pod stays Terminating: DeleteOptions.gracePeriodSeconds, else the
+        pod's `kubesim.io/termination-seconds` annotation (default 0: gone at once)."""
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") or not pod["spec"].get("nodeName"):
+            return 0
+        value = options.get("gracePeriodSeconds")
+        if value is None:
+            value = (pod["metadata"].get("annotations") or {}).get(TERMINATION_SECONDS, 0)
+        try:
+            return max(0, int(value))
+        except (TypeError, ValueError):
+            return 0
 
     def _orphan_dependents(self, owner_uid: str) -> None:
         for kind, namespace, name in self.store.dependents(owner_uid):

@@ -162,8 +162,9 @@ class ControllerManager:
             return
         if obj["metadata"].get("deletionTimestamp"):
             self._finish_foreground(obj)
-            if kind != "Pod":
-                return
+            if kind == "Pod":
+                self._finish_termination(obj, now)
+            return
         handler = {
             "Pod": self._pod,
             "Job": self._job,
@@ -223,6 +224,15 @@ class ControllerManager:
         updated = dict(obj)
         updated["metadata"] = dict(metadata, finalizers=[f for f in metadata["finalizers"] if f != FOREGROUND])
         self.api.commit(resource_for_kind(obj["kind"]), updated)
+
+    def _finish_termination(self, pod: dict, now: float) -> None:
+        """A deleted pod goes once its grace period is over and it has no finalizers."""
+        metadata = pod["metadata"]
+        due = parse_rfc3339(metadata["deletionTimestamp"])
+        if now < due:
+            self.wake_at(due, "Pod", metadata.get("namespace", ""), metadata["name"])
+        elif not metadata.get("finalizers"):
+            self.store.remove("Pod", metadata.get("namespace", ""), metadata["name"])
 
     # --- scheduler + kubelet ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ Annotations (on the pod, or on a workload's pod template):
 | kubesim.io/image-pull-failure       | "true": stays Pending, waiting ErrImagePull/ImagePullBackOff   |
 | kubesim.io/crash-loop               | "true": Running, waiting CrashLoopBackOff, restartCount grows  |
 | kubesim.io/log-lines-per-second     | log growth per container (default 1)                           |
+| kubesim.io/termination-seconds      | a deleted pod stays Terminating N s (default 0), see api.py    |
 """
 
 import hashlib

@@ -57,6 +57,8 @@ def delete_options(body, query: dict) -> dict:
     options = dict(body) if isinstance(body, dict) else {}
     if query.get("propagationPolicy"):
         options["propagationPolicy"] = query["propagationPolicy"]
+    if query.get("gracePeriodSeconds", "").isdigit():
+        options["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
     if query.get("orphanDependents") in ("true", "false"):
         options["orphanDependents"] = query["orphanDependents"] == "true"
     return options

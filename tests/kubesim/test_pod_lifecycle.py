@@ -76,3 +76,32 @@ def test_nodes_have_allocatable_and_ready(core, sim):
     sim.set_node_ready("node-1", False)
     conditions = {c.type: c.status for c in core.read_node("node-1").status.conditions}
     assert conditions["Ready"] == "False"
+
+
+def test_graceful_termination_keeps_pod_until_grace_period_ends(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/termination-seconds": "10"}))
+    sim.advance(2)
+    core.delete_namespaced_pod("p", "default")
+    pod = core.read_namespaced_pod("p", "default")
+    assert pod.metadata.deletion_timestamp and pod.metadata.deletion_grace_period_seconds == 10
+    sim.advance(5)
+    assert core.read_namespaced_pod("p", "default").metadata.deletion_timestamp
+    sim.advance(6)
+    assert core.list_namespaced_pod("default").items == []
+
+
+def test_grace_period_zero_deletes_at_once(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/termination-seconds": "10"}))
+    sim.advance(2)
+    core.delete_namespaced_pod("p", "default", grace_period_seconds=0)
+    assert core.list_namespaced_pod("default").items == []
+
+
+def test_finalizer_keeps_deleted_pod(core, sim):
+    core.create_namespaced_pod("default", pod_body("p"))
+    core.patch_namespaced_pod("p", "default", {"metadata": {"finalizers": ["example.com/cleanup"]}})
+    core.delete_namespaced_pod("p", "default")
+    sim.advance(60)
+    assert core.read_namespaced_pod("p", "default").metadata.deletion_timestamp
+    core.patch_namespaced_pod("p", "default", {"metadata": {"finalizers": None}})
+    assert core.list_namespaced_pod("default").items == []
