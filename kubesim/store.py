@@ -88,7 +88,8 @@ class Store:
             return sum(len(names) for k in kinds for names in self._objects.get(k, {}).values())
 
     def kinds(self) -> list[str]:
-        return list(self._objects)
+        with self.lock:
+            return list(self._objects)
 
     def list_entries(
         self,
