@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from workloads import bulk
 from workloads.cluster import ClusterGateway, ClusterUnreachable
 from workloads.models import Component, Workload
 from workloads.status import ComponentState, WorkloadStatus, derive_status
@@ -117,7 +118,7 @@ def _record(workload_id, components, outcomes, retry_error) -> None:
                 component.reason = short(component.reason)
                 component.updated_at = now
                 changed.append(component)
-        Component.objects.bulk_update(changed, ["state", "reason", "updated_at"])
+        bulk.bulk_update(Component, changed, ["state", "reason", "updated_at"])
         status = derive_status((c.state for c in components), deleting=True)
         reason = status_reason(status, components)
         if status == WorkloadStatus.DELETING and retry_error is not None:
@@ -164,7 +165,7 @@ def fail_deletes(workload_ids, reason: str, *, only_if: Q) -> int:
                 reason,
                 now,
             )
-        Component.objects.bulk_update(failed, ["state", "reason", "updated_at"], batch_size=500)
+        bulk.bulk_update(Component, failed, ["state", "reason", "updated_at"])
         by_workload = {workload_id: [] for workload_id in ids}
         for component in components:
             by_workload[component.workload_id].append(component)

@@ -30,6 +30,7 @@ from django.utils import timezone
 from kubernetes.config import ConfigException
 
 from projects.models import Cluster, Quota
+from workloads import bulk
 from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
 from workloads.models import Component, StatusChange, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus, derive_status
@@ -229,8 +230,8 @@ def _reconcile(cluster_id, projects, observed, snapshot, result: RefreshResult) 
             )
         updates = [c for c in to_update if c.workload_id in fresh]
         creates = [c for c in to_create if c.workload_id in fresh]
-        Component.objects.bulk_update(
-            updates, ["state", "reason", "uid", "api_version", "updated_at"], batch_size=BATCH_SIZE
+        bulk.bulk_update(
+            Component, updates, ["state", "reason", "uid", "api_version", "updated_at"], batch_size=BATCH_SIZE
         )
         Component.objects.bulk_create(creates, batch_size=BATCH_SIZE, ignore_conflicts=True)
         changed = apply_transitions(

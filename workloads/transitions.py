@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from workloads import bulk
 from workloads.models import StatusChange, Workload
 from workloads.status import FINISHED, WorkloadStatus
 
@@ -87,7 +88,8 @@ def apply_transitions(
             to_update.append(workload)
             changed_ids.append(workload.id)
         if to_update:
-            Workload.objects.bulk_update(
+            bulk.bulk_update(
+                Workload,
                 to_update,
                 ["status", "status_reason", "status_changed_at", "started_at", "finished_at"],
                 batch_size=BATCH_SIZE,

@@ -1,0 +1,101 @@
+"""Measure one cluster refresh: API calls, SQL queries and wall time at given sizes.
+
+    DATABASE_URL=postgres://... python -m workloads.bench_refresh 1000 10000
+
+Runs kubesim in-process, creates N Training workloads (rows) and their Jobs (objects; kubesim
+creates the pods), then times three refreshes: the first (every component is new, every
+status moves Added -> Running), a steady one (nothing changed), and one after every Job
+finished (every status moves Running -> Complete). Everything it creates is removed at the
+end. A measurement, not a test: it asserts nothing.
+"""
+
+import argparse
+import os
+import time
+import uuid
+
+import django
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
+    django.setup()
+    print(f"{'workloads':>9} {'refresh':<8} {'API calls':>9} {'SQL queries':>11} {'seconds':>8}")
+    for size in args.sizes:
+        for label, api_calls, queries, seconds in bench(size):
+            print(f"{size:>9} {label:<8} {api_calls:>9} {queries:>11} {seconds:>8.2f}")
+
+
+def bench(size: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kubesim.testing import running_kubesim
+    from projects.models import Cluster, Project, Quota
+    from workloads.cluster.manifests import WorkloadSpec, build_manifests
+    from workloads.models import Workload, WorkloadType
+    from workloads.refresh import refresh_cluster
+
+    suffix = uuid.uuid4().hex[:8]
+    with running_kubesim(nodes=3) as handle:
+        sim = handle.sim
+        sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}})
+        project = Project.objects.create(name=f"bench-{suffix}", display_name="Bench")
+        cluster = Cluster.objects.create(name=f"bench-{suffix}", api_url=handle.url, token=handle.token)
+        Quota.objects.create(project=project, cluster=cluster, namespace="bench")
+        try:
+            workloads = Workload.objects.bulk_create(
+                (
+                    Workload(
+                        project=project,
+                        cluster=cluster,
+                        name=f"train-{index}",
+                        type=WorkloadType.TRAINING,
+                        namespace="bench",
+                        created_by_name="bench",
+                    )
+                    for index in range(size)
+                ),
+                batch_size=1000,
+            )
+            annotations = {"kubesim.io/start-seconds": "1", "kubesim.io/run-seconds": "60"}
+            for workload in workloads:
+                spec = WorkloadSpec(
+                    workload_id=str(workload.id),
+                    project=project.name,
+                    name=workload.name,
+                    type="Training",
+                    namespace="bench",
+                    image="registry.example/train:1",
+                    gpu=0,
+                    pod_annotations=annotations,
+                )
+                for manifest in build_manifests(spec):
+                    sim.create(manifest, settle=False)
+            sim.advance(5)
+
+            def measure(label):
+                sim.reset_requests()
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    result = refresh_cluster(cluster.id)
+                    seconds = time.perf_counter() - started
+                assert result.reachable and not result.skipped, result
+                return label, len(sim.requests), len(queries), seconds
+
+            yield measure("first")
+            yield measure("steady")
+            sim.advance(70)
+            yield measure("finished")
+        finally:
+            Workload.objects.filter(cluster=cluster).delete()
+            Quota.objects.filter(cluster=cluster).delete()
+            cluster.delete()
+            project.delete()
+
+
+if __name__ == "__main__":
+    main()
