@@ -107,7 +107,8 @@ class Api:
             apply_defaults(rt, obj)
             if not obj.get("status") and rt.kind in INITIAL_STATUS:
                 obj["status"] = copy.deepcopy(INITIAL_STATUS[rt.kind])
-            return self.store.put(rt.kind, obj).obj
+            self.store.put(rt.kind, obj)
+            return obj
 
     @staticmethod
     def _default_job_selector(job: dict) -> None:
@@ -188,13 +189,15 @@ class Api:
         if deletion and not metadata.get("finalizers") and parse_rfc3339(deletion) <= self.clock.now():
             removed = self.store.remove(rt.kind, metadata.get("namespace", ""), metadata["name"])
             return removed.obj if removed else obj
-        return self.store.put(rt.kind, obj).obj
+        self.store.put(rt.kind, obj)
+        return obj
 
     def update_status(self, obj: dict, status: dict) -> dict:
         """Controllers: replace the status of `obj` (a stored object, left untouched)."""
         updated = dict(obj, status=status)
         updated["metadata"] = dict(obj["metadata"])
-        return self.store.put(obj["kind"], updated).obj
+        self.store.put(obj["kind"], updated)
+        return updated
 
     # --- delete -------------------------------------------------------------------------
 
@@ -239,7 +242,8 @@ class Api:
                                            deletionGracePeriodSeconds=grace)
                 if finalizers:
                     updated["metadata"]["finalizers"] = finalizers
-                return 202 if finalizers else 200, self.store.put(rt.kind, updated).obj
+                self.store.put(rt.kind, updated)
+                return 202 if finalizers else 200, updated
             removed = self.store.remove(rt.kind, metadata.get("namespace", ""), name)
             return 200, removed.obj
 

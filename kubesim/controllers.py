@@ -117,15 +117,13 @@ class ControllerManager:
                 self._dirty.append(item)
 
     def _on_event(self, event) -> None:
-        obj = event.entry.obj
-        metadata = obj["metadata"]
-        namespace = metadata.get("namespace", "")
+        entry = event.entry
         if event.type == "DELETED":
-            self._mark(("gc", metadata["uid"], "", ""))
+            self._mark(("gc", entry.uid, "", ""))
         else:
-            self._mark((event.kind, namespace, metadata["name"], ""))
-        for ref in metadata.get("ownerReferences") or ():
-            self._mark((ref.get("kind"), namespace, ref.get("name"), ""))
+            self._mark((event.kind, entry.namespace, entry.name, ""))
+        for kind, name, _ in entry.owners:
+            self._mark((kind, entry.namespace, name, ""))
 
     def wake_at(self, when: float, kind: str, namespace: str, name: str) -> None:
         heapq.heappush(self._timers, (when, kind, namespace, name))

@@ -330,10 +330,9 @@ class Handler(BaseHTTPRequestHandler):
         def selected(entry):
             if entry is None:
                 return False
-            obj = entry.obj
-            if namespace is not None and obj["metadata"].get("namespace", "") != namespace:
+            if namespace is not None and entry.namespace != namespace:
                 return False
-            return labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)
+            return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.obj))
 
         initial = []
         try:

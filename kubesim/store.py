@@ -1,7 +1,9 @@
 """Object storage: one global resourceVersion counter, indexes, and the watch event history.
 
-Stored objects are never mutated: every write stores a new dict, so readers can hold
-references (and the pre-serialized JSON) without copying and without holding the lock.
+Objects are held as their JSON bytes (serialized once, at write time) plus the few fields the
+indexes and selectors need. LIST and GET answer with those bytes as they are; `Entry.obj`
+decodes a fresh dict on each call, so readers can never change what is stored, and memory
+stays about a third of holding the dicts.
 """
 
 from __future__ import annotations
@@ -21,13 +23,25 @@ def dumps(obj) -> bytes:
 
 
 class Entry:
-    """A stored object and its JSON bytes (serialized once, at write time)."""
+    """One stored version of an object."""
 
-    __slots__ = ("obj", "raw")
+    __slots__ = ("raw", "namespace", "name", "uid", "labels", "owners")
 
     def __init__(self, obj: dict):
-        self.obj = obj
         self.raw = dumps(obj)
+        metadata = obj["metadata"]
+        self.namespace = metadata.get("namespace", "")
+        self.name = metadata["name"]
+        self.uid = metadata.get("uid", "")
+        self.labels = dict(metadata.get("labels") or ())
+        # (kind, name, uid) of each owner: garbage collection and controllers' work queue
+        self.owners = tuple((ref.get("kind"), ref.get("name"), ref.get("uid"))
+                            for ref in metadata.get("ownerReferences") or ())
+
+    @property
+    def obj(self) -> dict:
+        """A new dict each time (the caller may keep or change it)."""
+        return json.loads(self.raw)
 
 
 @dataclass(frozen=True)
@@ -127,14 +141,17 @@ class Store:
             result = []
             for key in keys:
                 entry = by_namespace[key[0]][key[1]]
-                if not exact:
-                    obj = entry.obj
-                    if not labels_match(labels, obj["metadata"].get("labels")) or not fields_match(fields, obj):
-                        continue
+                if not exact and not self._entry_matches(entry, labels, fields):
+                    continue
                 result.append((key, entry))
                 if limit and len(result) > limit:
                     break
             return result, self._rv, (remaining if not labels and not fields else None)
+
+    @staticmethod
+    def _entry_matches(entry: Entry, labels, fields) -> bool:
+        # Labels are kept decoded; only a field selector needs the whole object.
+        return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.obj))
 
     def list(self, kind: str, namespace: str | None = None, labels=None, fields=None) -> list[dict]:
         return [entry.obj for _, entry in self.list_entries(kind, namespace, labels, fields)[0]]
@@ -174,8 +191,8 @@ class Store:
             old = names.get(name)
             names[name] = entry
             if old is not None:
-                self._unindex(kind, namespace, name, old.obj)
-            self._index(kind, namespace, name, obj)
+                self._unindex(kind, old)
+            self._index(kind, entry)
             self._emit(Event("MODIFIED" if old else "ADDED", kind, self._rv, entry, old))
             return entry
 
@@ -188,36 +205,36 @@ class Store:
                 return None
             if not names:
                 del self._objects[kind][namespace]
-            self._unindex(kind, namespace, name, old.obj)
-            final = dict(old.obj)
-            final["metadata"] = dict(final["metadata"], resourceVersion=self.next_resource_version())
+            self._unindex(kind, old)
+            final = old.obj
+            final["metadata"]["resourceVersion"] = self.next_resource_version()
             entry = Entry(final)
             self._emit(Event("DELETED", kind, self._rv, entry, old))
             return entry
 
-    def _index(self, kind, namespace, name, obj):
+    def _index(self, kind: str, entry: Entry) -> None:
         index = self._labels.setdefault(kind, {})
-        metadata = obj["metadata"]
-        for item in (metadata.get("labels") or {}).items():
-            index.setdefault(item, set()).add((namespace, name))
-        for ref in metadata.get("ownerReferences") or ():
-            self._dependents.setdefault(ref.get("uid"), set()).add((kind, namespace, name))
+        key = (entry.namespace, entry.name)
+        for item in entry.labels.items():
+            index.setdefault(item, set()).add(key)
+        for _, _, owner_uid in entry.owners:
+            self._dependents.setdefault(owner_uid, set()).add((kind, *key))
 
-    def _unindex(self, kind, namespace, name, obj):
+    def _unindex(self, kind: str, entry: Entry) -> None:
         index = self._labels.get(kind, {})
-        metadata = obj["metadata"]
-        for item in (metadata.get("labels") or {}).items():
+        key = (entry.namespace, entry.name)
+        for item in entry.labels.items():
             keys = index.get(item)
             if keys is not None:
-                keys.discard((namespace, name))
+                keys.discard(key)
                 if not keys:
                     del index[item]
-        for ref in metadata.get("ownerReferences") or ():
-            keys = self._dependents.get(ref.get("uid"))
+        for _, _, owner_uid in entry.owners:
+            keys = self._dependents.get(owner_uid)
             if keys is not None:
-                keys.discard((kind, namespace, name))
+                keys.discard((kind, *key))
                 if not keys:
-                    del self._dependents[ref.get("uid")]
+                    del self._dependents[owner_uid]
 
     def _emit(self, event: Event) -> None:
         if len(self._history) == self._history.maxlen:
@@ -278,10 +295,8 @@ class Store:
     def load(self, objects: list[dict], resource_version: int) -> None:
         with self.lock:
             for obj in objects:
-                kind = obj["kind"]
-                metadata = obj["metadata"]
-                namespace, name = metadata.get("namespace", ""), metadata["name"]
-                self._objects.setdefault(kind, {}).setdefault(namespace, {})[name] = Entry(obj)
-                self._index(kind, namespace, name, obj)
+                entry = Entry(obj)
+                self._objects.setdefault(obj["kind"], {}).setdefault(entry.namespace, {})[entry.name] = entry
+                self._index(obj["kind"], entry)
             self._rv = max(self._rv, resource_version)
             self._floor = self._rv
