@@ -206,3 +206,12 @@ def test_unauthorized_without_token(kubesim):
     status, body = raw(kubesim, "GET", "/api/v1/pods", token="wrong")
     assert status == 401
     assert body["reason"] == "Unauthorized" and body["kind"] == "Status"
+
+
+def test_unknown_paths_and_methods(kubesim):
+    status, body = raw(kubesim, "GET", "/apis/nothing/v1/things")
+    assert status == 404 and body["kind"] == "Status"
+    status, body = raw(kubesim, "POST", "/api/v1/namespaces/default/pods/p", {"metadata": {"name": "p"}})
+    assert status == 405 and body["reason"] == "MethodNotAllowed"
+    status, body = raw(kubesim, "POST", "/api/v1/pods", {"metadata": {"name": "p"}})
+    assert status == 405
