@@ -105,6 +105,7 @@ class ControllerManager:
         self._dirty_set: set = set()
         self._dirty_lock = threading.Lock()
         self._timers: list = []  # heap of (when, kind, namespace, name)
+        self._timer_set: set = set()
         self._node_cursor = 0
         self.store.add_listener(self._on_event)
 
@@ -126,7 +127,10 @@ class ControllerManager:
             self._mark((kind, entry.namespace, name, ""))
 
     def wake_at(self, when: float, kind: str, namespace: str, name: str) -> None:
-        heapq.heappush(self._timers, (when, kind, namespace, name))
+        timer = (when, kind, namespace, name)
+        if timer not in self._timer_set:  # objects are reconciled often; one timer each is enough
+            self._timer_set.add(timer)
+            heapq.heappush(self._timers, timer)
 
     def settle(self) -> int:
         """Reconcile until no work is left at the current time; returns steps taken."""
@@ -134,7 +138,9 @@ class ControllerManager:
         now = self.sim.clock.now()
         while steps < MAX_STEPS:
             while self._timers and self._timers[0][0] <= now:
-                _, kind, namespace, name = heapq.heappop(self._timers)
+                timer = heapq.heappop(self._timers)
+                self._timer_set.discard(timer)
+                _, kind, namespace, name = timer
                 self._mark((kind, namespace, name, ""))
             with self._dirty_lock:
                 if not self._dirty:
@@ -153,8 +159,8 @@ class ControllerManager:
 
     def _reconcile(self, item: tuple, now: float) -> None:
         kind, namespace, name, _ = item
-        if kind == "gc":
-            return self._collect_orphans(namespace_uid=namespace)
+        if kind == "gc":  # ("gc", uid of a deleted object, "", "")
+            return self._collect_orphans(owner_uid=namespace)
         obj = self.store.get(kind, namespace, name) if kind else None
         if obj is None:
             return
@@ -175,9 +181,8 @@ class ControllerManager:
 
     # --- garbage collection -------------------------------------------------------------
 
-    def _collect_orphans(self, namespace_uid: str) -> None:
+    def _collect_orphans(self, owner_uid: str) -> None:
         """Background deletion: an owner is gone; delete dependents that have no owner left."""
-        owner_uid = namespace_uid
         for kind, namespace, name in self.store.dependents(owner_uid):
             dependent = self.store.get(kind, namespace, name)
             if dependent is None:

@@ -2,6 +2,7 @@
 ("one LIST per kind") without a proxy."""
 
 import threading
+from collections import deque
 from typing import NamedTuple
 
 
@@ -16,17 +17,23 @@ class Request(NamedTuple):
 
 
 class RequestLog:
-    def __init__(self):
+    """The most recent `max_size` requests (bounded so a long `make run` does not grow), and
+    `total`, the number of requests since the last clear."""
+
+    def __init__(self, max_size: int = 200_000):
         self._lock = threading.Lock()
-        self._items: list[Request] = []
+        self._items: deque[Request] = deque(maxlen=max_size)
+        self.total = 0
 
     def append(self, method: str, path: str, query: dict) -> None:
         with self._lock:
             self._items.append(Request(method, path, query))
+            self.total += 1
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.total = 0
 
     def __iter__(self):
         return iter(self.snapshot())
