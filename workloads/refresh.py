@@ -147,6 +147,9 @@ def _key(obj) -> tuple[str, str, str]:
 
 def _reconcile(cluster_id, projects, observed, snapshot, result: RefreshResult) -> None:
     project_ids = {slug: project_id for slug, (project_id, _) in projects.items()}
+    # Only the projects we listed: a project without a quota here any more was not asked
+    # about, so the absence of its objects proves nothing.
+    listed = list(project_ids.values())
     # An object counts only in its project's namespace: a label alone cannot put an object
     # into another project's view.
     accepted = [
@@ -155,7 +158,7 @@ def _reconcile(cluster_id, projects, observed, snapshot, result: RefreshResult) 
 
     workloads = {
         w.id: w
-        for w in Workload.objects.filter(cluster_id=cluster_id)
+        for w in Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed)
         .exclude(status=WorkloadStatus.DELETED)
         .only(*_WORKLOAD_FIELDS)
     }
@@ -164,11 +167,13 @@ def _reconcile(cluster_id, projects, observed, snapshot, result: RefreshResult) 
     if missing:
         workloads.update(
             (w.id, w)
-            for w in Workload.objects.filter(cluster_id=cluster_id, id__in=missing).only(*_WORKLOAD_FIELDS)
+            for w in Workload.objects.filter(
+                cluster_id=cluster_id, project_id__in=listed, id__in=missing
+            ).only(*_WORKLOAD_FIELDS)
         )
-    components = Component.objects.filter(workload__cluster_id=cluster_id).filter(
-        ~Q(workload__status=WorkloadStatus.DELETED) | Q(workload_id__in=list(missing))
-    )
+    components = Component.objects.filter(
+        workload__cluster_id=cluster_id, workload__project_id__in=listed
+    ).filter(~Q(workload__status=WorkloadStatus.DELETED) | Q(workload_id__in=list(missing)))
     by_workload = defaultdict(list)
     by_key = {}
     for component in components.only(
@@ -245,7 +250,7 @@ def _reconcile(cluster_id, projects, observed, snapshot, result: RefreshResult) 
     )
 
     # Every workload this refresh looked at is now known as of `now` (one UPDATE).
-    Workload.objects.filter(cluster_id=cluster_id, created_at__lte=snapshot).exclude(
+    Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed, created_at__lte=snapshot).exclude(
         status=WorkloadStatus.DELETED, status_changed_at__lt=snapshot
     ).update(status_refreshed_at=now)
 

@@ -91,3 +91,29 @@ def test_objects_of_projects_without_quota_on_the_cluster_are_not_listed(sim, si
     assert not Workload.objects.exists()
     (selector,) = {r.query.get("labelSelector") for r in sim.requests if r.path == "/apis/batch/v1/jobs"}
     assert selector == "devcenter.io/project in (vision)"
+
+
+def test_workloads_of_a_project_without_quota_here_are_left_alone(sim, sim_cluster, vision):
+    nlp = Project.objects.create(name="nlp", display_name="NLP")
+    orphan = Workload.objects.create(
+        project=nlp,
+        cluster=sim_cluster,
+        name="old",
+        type=WorkloadType.TRAINING,
+        namespace="nlp",
+        created_by_name="bob",
+        status=WorkloadStatus.RUNNING,
+    )
+    Component.objects.create(
+        workload=orphan,
+        kind="Job",
+        api_version="batch/v1",
+        name="old",
+        namespace="nlp",
+        uid="u-1",
+        state="running",
+    )
+    refresh_cluster(sim_cluster.id)
+    orphan.refresh_from_db()
+    assert orphan.status == WorkloadStatus.RUNNING
+    assert Component.objects.get(workload=orphan).state == "running"
