@@ -304,64 +304,62 @@ class ControllerManager:
         finished = any(c["type"] in ("Complete", "Failed") and c["status"] == "True" for c in conditions)
         pods = self._owned_pods(job)
         active = [p for p in pods if is_active(p)]
-        succeeded = sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
-        failed = sum(1 for p in pods if p["status"].get("phase") == "Failed")
         # Pods deleted by someone else keep counting: the real controller tracks them with
         # finalizers; here the counts never go down.
-        succeeded = max(succeeded, status.get("succeeded", 0))
-        failed = max(failed, status.get("failed", 0))
+        succeeded = max(sum(1 for p in pods if p["status"].get("phase") == "Succeeded"), status.get("succeeded", 0))
+        failed = max(sum(1 for p in pods if p["status"].get("phase") == "Failed"), status.get("failed", 0))
         completions = spec.get("completions") or 1
-        parallelism = spec.get("parallelism", 1)
-        suspended = bool(spec.get("suspend"))
-        namespace = job["metadata"]["namespace"]
+        namespace, name = job["metadata"]["namespace"], job["metadata"]["name"]
 
-        if not finished:
-            if suspended:
+        if finished:
+            if self._job_expired(job, conditions, now):
+                return
+        elif spec.get("suspend"):
+            for pod in active:
+                self._delete(pod, "Background")
+            active = []
+            suspended = find_condition(conditions, "Suspended")
+            if not suspended or suspended["status"] != "True":
+                conditions = [c for c in conditions if c["type"] != "Suspended"]
+                conditions.append(condition("Suspended", True, "JobSuspended", "Job suspended", now))
+        else:
+            if find_condition(conditions, "Suspended"):
+                conditions = [c for c in conditions if c["type"] != "Suspended"]
+                conditions.append(condition("Suspended", False, "JobResumed", "Job resumed", now))
+            started = parse_rfc3339(status.setdefault("startTime", rfc3339(now)))
+            deadline = spec.get("activeDeadlineSeconds")
+            failure_target = find_condition(conditions, "FailureTarget")
+            if failure_target is None and find_condition(conditions, "SuccessCriteriaMet") is None:
+                # Newer servers announce the outcome first (FailureTarget / SuccessCriteriaMet),
+                # then settle it (Failed / Complete) once no pod is left running.
+                if failed > spec.get("backoffLimit", 6):
+                    conditions.append(condition("FailureTarget", True, "BackoffLimitExceeded",
+                                                "Job has reached the specified backoff limit", now))
+                elif deadline is not None and now >= started + deadline:
+                    conditions.append(condition("FailureTarget", True, "DeadlineExceeded",
+                                                "Job was active longer than specified deadline", now))
+                elif succeeded >= completions:
+                    conditions.append(condition("SuccessCriteriaMet", True, "CompletionsReached",
+                                                "Reached expected number of succeeded pods", now))
+                else:
+                    wanted = min(spec.get("parallelism", 1), completions - succeeded) - len(active)
+                    for _ in range(max(0, wanted)):
+                        pod = pod_from_template(job, spec["template"], None, f"{name}-", {})
+                        active.append(self.api.create(resource_for_kind("Pod"), namespace, pod))
+                    if deadline is not None:
+                        self.wake_at(started + deadline, "Job", namespace, name)
+            elif failure_target is not None:
                 for pod in active:
                     self._delete(pod, "Background")
                 active = []
-                if not find_condition(conditions, "Suspended") or find_condition(conditions, "Suspended")["status"] != "True":
-                    conditions = [c for c in conditions if c["type"] != "Suspended"]
-                    conditions.append(condition("Suspended", True, "JobSuspended", "Job suspended", now))
-            else:
-                if find_condition(conditions, "Suspended"):
-                    conditions = [c for c in conditions if c["type"] != "Suspended"]
-                    conditions.append(condition("Suspended", False, "JobResumed", "Job resumed", now))
-                status.setdefault("startTime", rfc3339(now))
-                failure_target = find_condition(conditions, "FailureTarget")
-                success_target = find_condition(conditions, "SuccessCriteriaMet")
-                if failure_target is None and success_target is None:
-                    if failed > spec.get("backoffLimit", 6):
-                        conditions.append(condition("FailureTarget", True, "BackoffLimitExceeded",
-                                                    "Job has reached the specified backoff limit", now))
-                    elif succeeded >= completions:
-                        conditions.append(condition("SuccessCriteriaMet", True, "CompletionsReached",
-                                                    "Reached expected number of succeeded pods", now))
-                    else:
-                        wanted = min(parallelism, completions - succeeded) - len(active)
-                        for _ in range(max(0, wanted)):
-                            pod = pod_from_template(job, spec["template"], None, f'{job["metadata"]["name"]}-', {})
-                            created = self.api.create(resource_for_kind("Pod"), namespace, pod)
-                            active.append(created)
-                elif failure_target is not None:
-                    for pod in active:
-                        self._delete(pod, "Background")
-                    active = []
-                    conditions.append(condition("Failed", True, "BackoffLimitExceeded",
-                                                "Job has reached the specified backoff limit", now))
-                elif not active:
-                    conditions.append(condition("Complete", True, "CompletionsReached",
-                                                "Reached expected number of succeeded pods", now))
-                    status["completionTime"] = rfc3339(now)
-        status.update(
-            active=len(active),
-            succeeded=succeeded,
-            failed=failed,
-            ready=sum(1 for p in active if is_ready(p)),
-            terminating=0,
-            uncountedTerminatedPods={},
-            conditions=conditions,
-        )
+                conditions.append(condition("Failed", True, failure_target["reason"], failure_target["message"], now))
+            elif not active:
+                conditions.append(condition("Complete", True, "CompletionsReached",
+                                            "Reached expected number of succeeded pods", now))
+                status["completionTime"] = rfc3339(now)
+        status.update(active=len(active), succeeded=succeeded, failed=failed,
+                      ready=sum(1 for p in active if is_ready(p)), terminating=0, uncountedTerminatedPods={},
+                      conditions=conditions)
         if not conditions:
             del status["conditions"]
         for key in ("active", "succeeded", "failed"):
@@ -369,6 +367,21 @@ class ControllerManager:
                 del status[key]
         if status != job.get("status"):
             self.api.update_status(job, status)
+
+    def _job_expired(self, job: dict, conditions: list, now: float) -> bool:
+        """The TTL-after-finished controller: delete a finished Job (and its pods) after
+        spec.ttlSecondsAfterFinished."""
+        ttl = job["spec"].get("ttlSecondsAfterFinished")
+        if ttl is None:
+            return False
+        finish = next((c["lastTransitionTime"] for c in conditions
+                       if c["type"] in ("Complete", "Failed") and c["status"] == "True"), None)
+        expires = parse_rfc3339(finish) + ttl
+        if now < expires:
+            self.wake_at(expires, "Job", job["metadata"]["namespace"], job["metadata"]["name"])
+            return False
+        self._delete(job, "Background")
+        return True
 
     # --- replicasets --------------------------------------------------------------------
 

@@ -111,3 +111,24 @@ def test_statefulset_creates_ordered_pods(apps, core, sim):
     assert sts.status.ready_replicas == 3 and sts.status.replicas == 3
     apps.patch_namespaced_stateful_set("db", "default", {"spec": {"replicas": 1}})
     assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["db-0"]
+
+
+def test_job_active_deadline_fails_it(batch, core, sim):
+    batch.create_namespaced_job("default", job_body("slow", activeDeadlineSeconds=30))
+    sim.advance(20)
+    assert batch.read_namespaced_job("slow", "default").status.active == 1
+    sim.advance(15)
+    job = batch.read_namespaced_job("slow", "default")
+    assert [(c.type, c.reason) for c in job.status.conditions] == [
+        ("FailureTarget", "DeadlineExceeded"), ("Failed", "DeadlineExceeded")]
+    assert core.list_namespaced_pod("default").items == []
+
+
+def test_job_ttl_after_finished_deletes_job_and_pods(batch, core, sim):
+    batch.create_namespaced_job("default", job_body("short", {"kubesim.io/run-seconds": "2"},
+                                                     ttlSecondsAfterFinished=60))
+    sim.advance(5)
+    assert batch.read_namespaced_job("short", "default").status.succeeded == 1
+    sim.advance(60)
+    assert batch.list_namespaced_job("default").items == []
+    assert core.list_namespaced_pod("default").items == []
