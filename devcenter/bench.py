@@ -130,13 +130,15 @@ def bench_pages(project, user):
     return rows
 
 
-def bench_refresh(total):
-    """One refresh of a cluster holding `total` workloads (a Job + pod each) in kubesim."""
-    try:
-        from workloads.bench_refresh import measure_refresh
-    except ImportError:
-        return None
-    return measure_refresh(total)
+def bench_refresh(sizes):
+    """Refreshes of a kubesim cluster holding N workloads (a Job and its pod each)."""
+    from workloads.bench_refresh import bench
+
+    rows = []
+    for size in sizes:
+        for label, api_calls, queries, seconds in bench(size):
+            rows.append((f"{size:,}", label, api_calls, queries, f"{seconds:.2f} s"))
+    return rows
 
 
 def print_table(title, header, rows):
@@ -157,9 +159,9 @@ def main():
     print(f"workloads in project 'bench': {count:,} (inserted now in {seconds:.1f} s)")
     print_table(f"Workloads page at {count:,} workloads (median of {REPEAT})",
                 ("view", "server time", "SQL queries", "SQL time"), bench_pages(project, user))
-    refresh = bench_refresh(BENCH_REFRESH_WORKLOADS)
-    if refresh:
-        print_table("Status refresh", ("workloads", "API calls", "SQL queries", "wall time"), refresh)
+    sizes = sorted({1000, BENCH_REFRESH_WORKLOADS})
+    print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete)",
+                ("workloads", "refresh", "API calls", "SQL queries", "wall time"), bench_refresh(sizes))
     return 0
 
 

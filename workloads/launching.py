@@ -46,6 +46,10 @@ def workload_spec(workload: Workload) -> WorkloadSpec:
     if workload.type == WorkloadType.CUSTOM:
         raise ValueError("Custom workloads are found in the cluster, not launched")
     spec = workload.spec or {}
+    workers = int(spec.get("workers") or 1)
+    # requested_* are the workload's totals; each pod asks for its share (Pre-Training runs
+    # `workers` pods). Admission stores the per-pod values in the spec.
+    pods = workers if workload.type == WorkloadType.PRE_TRAINING else 1
     return WorkloadSpec(
         workload_id=str(workload.id),
         project=workload.project.name,
@@ -54,14 +58,14 @@ def workload_spec(workload: Workload) -> WorkloadSpec:
         namespace=workload.namespace,
         image=spec.get("image", ""),
         command=list(spec.get("command") or []),
-        gpu=workload.requested_gpu,
-        cpu_millicores=workload.requested_cpu_millicores,
-        memory_bytes=workload.requested_memory_bytes,
+        gpu=int(spec.get("gpu", workload.requested_gpu // pods)),
+        cpu_millicores=int(spec.get("cpu_millicores", workload.requested_cpu_millicores // pods)),
+        memory_bytes=int(spec.get("memory_bytes", workload.requested_memory_bytes // pods)),
         submitter=workload.created_by_name,
         model=spec.get("model", ""),
         port=spec.get("port") or None,
         workspace_flavour=spec.get("flavour") or spec.get("workspace_flavour") or "jupyterlab",
-        workers=int(spec.get("workers") or 1),
+        workers=workers,
         base_url=workload.cluster.workload_base_url,
         pod_annotations=dict(spec.get("pod_annotations") or {}),
     )
