@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import heapq
 import json
+import math
 import threading
 from collections import deque
 
@@ -94,6 +95,56 @@ def pod_from_template(owner: dict, template: dict, name: str | None, generate_na
         pod_metadata["generateName"] = generate_name
     return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_metadata,
             "spec": json.loads(json.dumps(template.get("spec") or {}))}
+
+
+def _scaled(value, replicas: int, round_up: bool) -> int:
+    """An intOrString like 25% or 2, resolved against the replica count."""
+    if isinstance(value, str) and value.endswith("%"):
+        exact = int(value[:-1]) * replicas / 100
+        return math.ceil(exact) if round_up else math.floor(exact)
+    return int(value)
+
+
+def rollout_bounds(spec: dict, replicas: int) -> tuple[int, int]:
+    """(maxSurge, maxUnavailable) of a RollingUpdate; Recreate allows no surge."""
+    strategy = spec.get("strategy") or {}
+    if strategy.get("type") == "Recreate":
+        return 0, replicas
+    rolling = strategy.get("rollingUpdate") or {}
+    surge = _scaled(rolling.get("maxSurge", "25%"), replicas, round_up=True)
+    unavailable = _scaled(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1  # the API server rejects both zero; be lenient
+    return surge, unavailable
+
+
+def rollout_step(spec: dict, replicas: int, new_rs: dict, old_rs: list, surge: int, unavailable: int):
+    """Replica targets for the new and the old ReplicaSets, one step of a rolling update
+    (as the deployment controller: surge the new one up, then drain old pods while at least
+    replicas - maxUnavailable stay available)."""
+    def desired(rs):
+        return rs["spec"].get("replicas", 0)
+
+    def available(rs):
+        return (rs.get("status") or {}).get("availableReplicas", 0)
+
+    old_targets = [desired(rs) for rs in old_rs]
+    if (spec.get("strategy") or {}).get("type") == "Recreate":
+        old_running = any(desired(rs) or (rs.get("status") or {}).get("replicas", 0) for rs in old_rs)
+        return (0 if old_running else replicas), [0] * len(old_rs)
+    new_target = desired(new_rs)
+    if new_target > replicas or not old_rs:
+        new_target = replicas
+    elif new_target < replicas:
+        room = replicas + surge - new_target - sum(old_targets)
+        new_target = min(replicas, new_target + max(0, room))
+    can_remove = sum(available(rs) for rs in [*old_rs, new_rs]) - (replicas - unavailable)
+    for index, rs in enumerate(old_rs):
+        unhealthy = max(0, old_targets[index] - available(rs))
+        remove = min(old_targets[index], unhealthy + max(0, can_remove))
+        can_remove -= max(0, remove - unhealthy)
+        old_targets[index] -= remove
+    return new_target, old_targets
 
 
 class ControllerManager:
@@ -451,7 +502,7 @@ class ControllerManager:
                                     "deployment.kubernetes.io/desired-replicas": str(replicas)},
                     "ownerReferences": [owner_reference(deployment)],
                 },
-                "spec": {"replicas": replicas, "selector": selector, "template": template,
+                "spec": {"replicas": 0 if owned else replicas, "selector": selector, "template": template,
                          "minReadySeconds": spec.get("minReadySeconds", 0)},
             }
             try:
@@ -460,24 +511,28 @@ class ControllerManager:
                 if error.code != 409:
                     raise
                 return
-        elif new_rs["spec"].get("replicas") != replicas:
-            updated = dict(new_rs, spec=dict(new_rs["spec"], replicas=replicas))
-            updated["metadata"] = dict(new_rs["metadata"])
-            new_rs = self.api.commit(resource_for_kind("ReplicaSet"), updated)
-        for rs in owned:
-            if rs["metadata"]["uid"] != new_rs["metadata"]["uid"] and rs["spec"].get("replicas", 0) != 0:
-                updated = dict(rs, spec=dict(rs["spec"], replicas=0))
+        old_rs = sorted((rs for rs in owned if rs["metadata"]["uid"] != new_rs["metadata"]["uid"]),
+                        key=lambda rs: rs["metadata"]["creationTimestamp"])
+        surge, unavailable = rollout_bounds(spec, replicas)
+        new_target, old_targets = rollout_step(spec, replicas, new_rs, old_rs, surge, unavailable)
+        for rs, target in [(new_rs, new_target), *zip(old_rs, old_targets, strict=True)]:
+            if rs["spec"].get("replicas", 0) != target:
+                updated = dict(rs, spec=dict(rs["spec"], replicas=target))
                 updated["metadata"] = dict(rs["metadata"])
-                self.api.commit(resource_for_kind("ReplicaSet"), updated)
+                committed = self.api.commit(resource_for_kind("ReplicaSet"), updated)
+                if rs is new_rs:
+                    new_rs = committed
+                else:
+                    old_rs[old_rs.index(rs)] = committed
 
-        all_rs = [r for r in owned if r["metadata"]["uid"] != new_rs["metadata"]["uid"]] + [new_rs]
+        all_rs = [*old_rs, new_rs]
         total = sum((r.get("status") or {}).get("replicas", 0) for r in all_rs)
         ready = sum((r.get("status") or {}).get("readyReplicas", 0) for r in all_rs)
         available = sum((r.get("status") or {}).get("availableReplicas", 0) for r in all_rs)
         updated_count = (new_rs.get("status") or {}).get("replicas", 0)
         new_available = (new_rs.get("status") or {}).get("availableReplicas", 0)
         previous = (deployment.get("status") or {}).get("conditions") or []
-        max_unavailable = replicas // 4  # the default 25%, rounded down
+        max_unavailable = unavailable
         conditions = []
         has_minimum = available >= replicas - max_unavailable
         conditions.append(condition(

@@ -132,3 +132,34 @@ def test_job_ttl_after_finished_deletes_job_and_pods(batch, core, sim):
     sim.advance(60)
     assert batch.list_namespaced_job("default").items == []
     assert core.list_namespaced_pod("default").items == []
+
+
+def test_rolling_update_replaces_pods_and_keeps_availability(apps, core, sim):
+    apps.create_namespaced_deployment("default", deployment_body("web", replicas=4))
+    sim.advance(2)
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {"labels": {
+        "app": "web", "version": "2"}}}}})
+    # maxSurge 25% of 4 = 1 extra pod; maxUnavailable 25% = 1: never fewer than 3 available.
+    assert len(core.list_namespaced_pod("default").items) <= 5
+    for _ in range(6):
+        sim.advance(1)
+        deployment = apps.read_namespaced_deployment("web", "default")
+        assert (deployment.status.available_replicas or 0) >= 3
+    pods = core.list_namespaced_pod("default").items
+    assert len(pods) == 4 and {p.metadata.labels.get("version") for p in pods} == {"2"}
+    deployment = apps.read_namespaced_deployment("web", "default")
+    assert deployment.status.updated_replicas == 4 and deployment.status.ready_replicas == 4
+
+
+def test_broken_rollout_keeps_old_pods_and_exceeds_deadline(apps, core, sim):
+    apps.create_namespaced_deployment("default", deployment_body("web", replicas=1, progressDeadlineSeconds=60))
+    sim.advance(2)
+    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {
+        "annotations": {"kubesim.io/image-pull-failure": "true"}}}}})
+    sim.advance(70)
+    phases = sorted(p.status.phase for p in core.list_namespaced_pod("default").items)
+    assert phases == ["Pending", "Running"]  # the old pod keeps serving
+    deployment = apps.read_namespaced_deployment("web", "default")
+    assert ("Available", "True") in condition_types(deployment)
+    progressing = [c for c in deployment.status.conditions if c.type == "Progressing"][0]
+    assert progressing.reason == "ProgressDeadlineExceeded"
