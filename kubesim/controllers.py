@@ -158,6 +158,8 @@ class ControllerManager:
         self._timers: list = []  # heap of (when, kind, namespace, name)
         self._timer_set: set = set()
         self._node_cursor = 0
+        # (ready node names, InternalIP by node name), rebuilt after any Node write
+        self._node_cache: tuple[list[str], dict[str, str]] | None = None
         self.store.add_listener(self._on_event)
 
     # --- work queue ---------------------------------------------------------------------
@@ -170,6 +172,8 @@ class ControllerManager:
 
     def _on_event(self, event) -> None:
         entry = event.entry
+        if event.kind == "Node":
+            self._node_cache = None
         if event.type == "DELETED":
             self._mark(("gc", entry.uid, "", ""))
         else:
@@ -290,21 +294,23 @@ class ControllerManager:
 
     # --- scheduler + kubelet ------------------------------------------------------------
 
-    def _ready_nodes(self) -> list[dict]:
-        nodes = []
-        for node in self.store.list("Node"):
-            ready = find_condition((node.get("status") or {}).get("conditions"), "Ready")
-            schedulable = not (node.get("spec") or {}).get("unschedulable")
-            if schedulable and (ready is None or ready.get("status") == "True"):
-                nodes.append(node)
-        return nodes
+    def _nodes(self) -> tuple[list[str], dict[str, str]]:
+        if self._node_cache is None:
+            ready, addresses = [], {}
+            for node in self.store.list("Node"):
+                name = node["metadata"]["name"]
+                status = node.get("status") or {}
+                condition = find_condition(status.get("conditions"), "Ready")
+                if not (node.get("spec") or {}).get("unschedulable") and (
+                        condition is None or condition.get("status") == "True"):
+                    ready.append(name)
+                addresses[name] = next((a["address"] for a in status.get("addresses") or ()
+                                        if a.get("type") == "InternalIP"), "10.0.0.1")
+            self._node_cache = (ready, addresses)
+        return self._node_cache
 
     def _node_ip(self, node_name: str) -> str:
-        node = self.store.get("Node", "", node_name)
-        for address in ((node or {}).get("status") or {}).get("addresses") or ():
-            if address.get("type") == "InternalIP":
-                return address["address"]
-        return "10.0.0.1"
+        return self._nodes()[1].get(node_name, "10.0.0.1")
 
     def _pod(self, pod: dict, now: float) -> None:
         metadata = pod["metadata"]
@@ -313,7 +319,7 @@ class ControllerManager:
             return
         node_name = pod["spec"].get("nodeName")
         if not node_name:
-            nodes = self._ready_nodes()
+            nodes = self._nodes()[0]
             if not nodes:
                 status = dict(pod.get("status") or {}, phase="Pending", conditions=[{
                     "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
@@ -323,9 +329,8 @@ class ControllerManager:
                     self.api.update_status(pod, status)
                 self.wake_at(now + 1, "Pod", metadata.get("namespace", ""), metadata["name"])
                 return
-            node = nodes[self._node_cursor % len(nodes)]
+            node_name = nodes[self._node_cursor % len(nodes)]
             self._node_cursor += 1
-            node_name = node["metadata"]["name"]
             pod = dict(pod, spec=dict(pod["spec"], nodeName=node_name))
             pod["metadata"] = dict(metadata)
             status, next_change = kubelet.pod_status(pod, now, self._node_ip(node_name))
