@@ -13,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from devcenter.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("DEVCENTER_VAR_DIR") or BASE_DIR / "var")
+# Runtime files (SQLite, file queue, cache); a relative path is taken from the project folder.
+VAR_DIR = BASE_DIR / (env_str("DEVCENTER_VAR_DIR") or "var")
 
 DEBUG = env_bool("DEBUG", default=False)
 

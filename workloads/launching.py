@@ -127,17 +127,7 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
         )
         Component.objects.bulk_create(
             [
-                Component(
-                    workload_id=workload.id,
-                    kind=obj.kind,
-                    api_version=obj.api_version,
-                    name=obj.name,
-                    namespace=obj.namespace,
-                    uid=obj.uid,
-                    state=ComponentState.PENDING,
-                    reason="created",
-                    updated_at=now,
-                )
+                Component.for_object(workload.id, obj, state=ComponentState.PENDING, reason="created", at=now)
                 for obj in created
             ],
             ignore_conflicts=True,  # a refresh may have recorded them first

@@ -116,6 +116,21 @@ class Component(models.Model):
     def __str__(self):
         return f"{self.kind}/{self.name}"
 
+    @classmethod
+    def for_object(cls, workload_id, obj, *, state, reason, at):
+        """A row for a cluster object (one just observed or just created by the gateway)."""
+        return cls(
+            workload_id=workload_id,
+            kind=obj.kind,
+            api_version=obj.api_version,
+            name=obj.name,
+            namespace=obj.namespace,
+            uid=obj.uid,
+            state=state,
+            reason=reason,
+            updated_at=at,
+        )
+
 
 class StatusChange(models.Model):
     """One line of a workload's status history."""

@@ -266,17 +266,7 @@ def _diff_components(workloads, by_workload, matched, snapshot, now):
             component = existing.get(_key(obs))
             reason = short(obs.reason)
             if component is None:
-                component = Component(
-                    workload_id=workload_id,
-                    kind=obs.kind,
-                    api_version=obs.api_version,
-                    name=obs.name,
-                    namespace=obs.namespace,
-                    uid=obs.uid,
-                    state=obs.state,
-                    reason=reason,
-                    updated_at=now,
-                )
+                component = _component(workload_id, obs, now)
                 existing[_key(obs)] = component
                 by_workload[workload_id].append(component)
                 to_create.append(component)
@@ -407,14 +397,4 @@ def _create_custom_workloads(cluster_id, project_ids, unknown, workloads, matche
 
 
 def _component(workload_id, obs, now) -> Component:
-    return Component(
-        workload_id=workload_id,
-        kind=obs.kind,
-        api_version=obs.api_version,
-        name=obs.name,
-        namespace=obs.namespace,
-        uid=obs.uid,
-        state=obs.state,
-        reason=short(obs.reason),
-        updated_at=now,
-    )
+    return Component.for_object(workload_id, obs, state=obs.state, reason=short(obs.reason), at=now)

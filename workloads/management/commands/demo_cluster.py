@@ -95,9 +95,6 @@ class Command(BaseCommand):
         now = timezone.now()
         workload.components.all().delete()
         Component.objects.bulk_create(
-            Component(
-                workload=workload, kind=obj.kind, api_version=obj.api_version, name=obj.name,
-                namespace=obj.namespace, uid=obj.uid, state=ComponentState.PENDING, updated_at=now,
-            )
+            Component.for_object(workload.id, obj, state=ComponentState.PENDING, reason="created", at=now)
             for obj in objects
         )
