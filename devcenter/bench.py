@@ -7,6 +7,7 @@ timed tests.
 
 import os
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -160,6 +161,8 @@ def main():
     print(f"workloads in project 'bench': {count:,} (inserted now in {seconds:.1f} s)")
     print_table(f"Workloads page at {count:,} workloads (median of {REPEAT})",
                 ("view", "server time", "SQL queries", "SQL time"), bench_pages(project, user))
+    print("\nSimulated cluster (kubesim, its own process so its memory is its own)", flush=True)
+    subprocess.run([sys.executable, "-m", "kubesim.bench"], check=True)  # noqa: S603
     if os.environ.get("BENCH_SKIP_REFRESH"):
         return 0
     sizes = sorted({1000, BENCH_REFRESH_WORKLOADS})

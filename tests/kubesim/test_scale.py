@@ -1,13 +1,14 @@
-"""A labelled LIST over HTTP stays fast with thousands of pods (the bench does 10k of 50k)."""
+"""A labelled LIST over HTTP finds exactly the selected pods among thousands.
+
+How fast it is lives in `make bench` (kubesim.bench: 10k of 50k pods), not here."""
 
 import json
-import time
 import urllib.request
 
 from kubesim.bench import pod
 
 
-def test_labelled_list_of_2000_out_of_6000_pods_is_fast(kubesim, sim):
+def test_labelled_list_of_2000_out_of_6000_pods(kubesim, sim):
     for namespace in ("team-a", "team-b"):
         sim.create({"kind": "Namespace", "metadata": {"name": namespace}})
     for index in range(6000):
@@ -16,11 +17,7 @@ def test_labelled_list_of_2000_out_of_6000_pods_is_fast(kubesim, sim):
     sim.settle()
     request = urllib.request.Request(f"{kubesim.url}/api/v1/pods?labelSelector=devcenter.io/project%3Dtarget",
                                      headers={"Authorization": f"Bearer {kubesim.token}"})
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        with urllib.request.urlopen(request) as response:
-            body = json.loads(response.read())
-        timings.append(time.perf_counter() - started)
+    with urllib.request.urlopen(request) as response:
+        body = json.loads(response.read())
     assert len(body["items"]) == 2000
-    assert min(timings) < 0.5
+    assert all(item["metadata"]["labels"]["devcenter.io/project"] == "target" for item in body["items"])
