@@ -80,6 +80,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has a web server and a worker writing at once: WAL lets readers
+    # go on during a write, IMMEDIATE takes the write lock up front (no upgrade deadlock) and
+    # the timeout waits for it instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -163,7 +172,29 @@ if REDIS_URL:
         # interval alone is not enough, the throttle skips 9 of 10 sweeps by default.
         "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
         "unacked_restore_throttle": 1,
+        # Redis' own timeouts (broker_connection_timeout is not used by the Redis transport):
+        # a dead or half-open broker fails a publish in seconds instead of hanging a request.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
     }
+# Redis restarts (it runs without persistence, so queued messages are lost, and it may be
+# down when a person deletes or launches). The database is the source of truth, the queue
+# only a wake-up call: requests queue after commit through workloads.queueing, which logs a
+# broker failure instead of raising, and the beat task resend_lost_tasks queues again what
+# is still Added/Deleting after TASK_RESEND_AFTER_SECONDS. So:
+# - publishing gives up fast (two quick retries, about 0.5 s in all) rather than holding a
+#   request on a dead broker; the resend makes up for it;
+# - a worker retries its broker connection forever and carries on when Redis is back;
+# - a task running when the connection drops finishes (not cancelled): its message is gone
+#   with the restart anyway, and the tasks are idempotent.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Longer than the longest wait between two runs of a retried task (back-off capped at 16 s
+# for 5 retries, plus the call), so a retry that is merely waiting is not sent twice.
+TASK_RESEND_AFTER_SECONDS = env_int("TASK_RESEND_AFTER_SECONDS", 60, minimum=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -185,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fail-stuck-deletes": {
         "task": "workloads.tasks.fail_stuck_deletes",
+        "schedule": 60.0,
+    },
+    "resend-lost-tasks": {
+        "task": "workloads.tasks.resend_lost_tasks",
         "schedule": 60.0,
     },
 }
