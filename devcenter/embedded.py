@@ -13,15 +13,16 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DEVCENTER_VAR_DIR") or BASE_DIR / "var")
-SIMULATED_CLUSTERS = {"east": 16443, "west": 16444}
+# name: (port, nodes); each simulated node has 64 cores, 512 GiB and 8 GPUs (seed_demo agrees).
+SIMULATED_CLUSTERS = {"east": (16443, 4), "west": (16444, 2)}
 ADDRESS = os.environ.get("DEVCENTER_ADDRESS", "127.0.0.1:8000")
 
 
 def commands():
     python = sys.executable
-    for name, port in SIMULATED_CLUSTERS.items():
+    for name, (port, nodes) in SIMULATED_CLUSTERS.items():
         yield f"kubesim-{name}", [
-            python, "-m", "kubesim", "--port", str(port),
+            python, "-m", "kubesim", "--port", str(port), "--nodes", str(nodes),
             "--kubeconfig", str(VAR_DIR / f"kubesim-{name}.kubeconfig"),
             "--state", str(VAR_DIR / f"kubesim-{name}.json"),
             "--realtime",

@@ -30,17 +30,19 @@ PROJECTS = [
     ("nlp", "NLP", "Language models and evaluation."),
     ("sandbox", "Sandbox", "Experiments that do not belong anywhere else yet."),
 ]
+# The capacity of what `make run` simulates (kubesim nodes of 64 cores, 512 GiB, 8 GPUs):
+# east has 4 nodes, west 2 (see devcenter/embedded.py); the refresh reads it again anyway.
 CLUSTERS = [
     # name, display name, GPU, CPU millicores, memory bytes
-    ("east", "East (simulated)", 32, 512_000, 4096 * GIB),
-    ("west", "West (simulated)", 16, 256_000, 2048 * GIB),
+    ("east", "East (simulated)", 32, 256_000, 2048 * GIB),
+    ("west", "West (simulated)", 16, 128_000, 1024 * GIB),
 ]
 QUOTAS = {
-    ("vision", "east"): (16, 192_000, 1536 * GIB),
-    ("vision", "west"): (4, 64_000, 512 * GIB),
-    ("nlp", "east"): (12, 128_000, 1024 * GIB),
-    ("nlp", "west"): (8, 96_000, 768 * GIB),
-    ("sandbox", "west"): (2, 32_000, 256 * GIB),
+    ("vision", "east"): (16, 128_000, 1024 * GIB),
+    ("vision", "west"): (4, 32_000, 256 * GIB),
+    ("nlp", "east"): (12, 96_000, 768 * GIB),
+    ("nlp", "west"): (8, 64_000, 512 * GIB),
+    ("sandbox", "west"): (2, 16_000, 128 * GIB),
 }
 
 C = ComponentState
