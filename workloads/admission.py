@@ -69,17 +69,14 @@ def _quota_messages(quota: Quota, used: dict, requested: dict) -> list[str]:
 
 
 def enqueue_create(workload_id: int) -> None:
-    """Queue `create_workload` once the transaction commits."""
-    try:
-        from workloads.tasks import create_workload
-    except ImportError:  # the tasks issue has not landed: send by name, a worker that knows it runs it
-        from celery import current_app
+    """Queue `create_workload` once the transaction commits (a dead broker is logged, not raised:
+    the workload stays Added and `resend_lost_tasks` queues it again once the broker is back;
+    it only resends creates that were sent once, hence the stamp)."""
+    from workloads.queueing import enqueue_after_commit
+    from workloads.tasks import create_workload
 
-        transaction.on_commit(
-            lambda: current_app.send_task("workloads.tasks.create_workload", args=[workload_id])
-        )
-        return
-    create_workload.delay_on_commit(workload_id)
+    Workload.objects.filter(pk=workload_id).update(task_sent_at=timezone.now())
+    enqueue_after_commit(create_workload, workload_id)
 
 
 def admit(project, cluster, user, launch: Launch) -> Workload:

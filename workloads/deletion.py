@@ -32,7 +32,7 @@ def claim(workload_id: int, attempt_limit: int) -> bool:
     return bool(
         Workload.objects.filter(
             id=workload_id, status=WorkloadStatus.DELETING, delete_attempts__lt=attempt_limit
-        ).update(delete_attempts=F("delete_attempts") + 1)
+        ).update(delete_attempts=F("delete_attempts") + 1, task_sent_at=timezone.now())
     )
 
 

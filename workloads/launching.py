@@ -22,6 +22,7 @@ from workloads.cluster import (
 )
 from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, build_manifests, workspace_url
 from workloads.models import Component, Workload, WorkloadType
+from workloads.queueing import enqueue_after_commit
 from workloads.status import ComponentState, WorkloadStatus
 from workloads.transitions import Transition, apply_transitions, short
 
@@ -35,10 +36,22 @@ def claim(workload_id: int, attempt_limit: int) -> int | None:
         status=WorkloadStatus.ADDED,
         delete_requested_at__isnull=True,
         create_attempts__lt=attempt_limit,
-    ).update(create_attempts=F("create_attempts") + 1)
+    ).update(create_attempts=F("create_attempts") + 1, task_sent_at=timezone.now())
     if not claimed:
         return None
     return Workload.objects.filter(id=workload_id).values_list("create_attempts", flat=True).first()
+
+
+def give_up_if_exhausted(workload_id: int, attempt_limit: int) -> bool:
+    """A workload still Added after `attempt_limit` runs (workers dying on it, resends) fails."""
+    exhausted = Q(
+        status=WorkloadStatus.ADDED, delete_requested_at__isnull=True, create_attempts__gte=attempt_limit
+    )
+    changed = apply_transitions(
+        [Transition(workload_id, WorkloadStatus.FAILED, f"create gave up after {attempt_limit} attempts")],
+        only_if=exhausted,
+    )
+    return bool(changed)
 
 
 def workload_spec(workload: Workload) -> WorkloadSpec:
@@ -99,6 +112,16 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
                 manifests = [m for m in manifests if (m["kind"], m["metadata"]["name"]) not in have]
             created += gateway.create_objects(manifests)
     except CreateFailed as exc:
+        if exc.status_code == 409 and _created_by_another_run(workload, exc):
+            # A duplicate message (a resend, a redelivery) ran at the same time and made this
+            # object first: that run records the components; failing here would be false.
+            logger.info(
+                "workload %s: %s %s exists already, left to the run that made it",
+                workload_id,
+                exc.kind,
+                exc.name,
+            )
+            return
         _fail(workload_id, exc.message)
         return
     except ClusterUnreachable as exc:
@@ -107,6 +130,18 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
         _fail(workload_id, f"cluster unreachable: {exc.message}")
         return
     _record(workload, spec, created)
+
+
+def _created_by_another_run(workload: Workload, exc: CreateFailed) -> bool:
+    """Whether the object that already exists carries this workload's labels."""
+    try:
+        with ClusterGateway(workload.cluster.connection()) as gateway:
+            found = gateway.list_components(workload_selector(workload.id))
+    except ClusterUnreachable:
+        return False
+    return any(
+        obj.kind == exc.kind and obj.name == exc.name and obj.namespace == workload.namespace for obj in found
+    )
 
 
 def _fail(workload_id: int, message: str) -> None:
@@ -136,7 +171,7 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
             Workload.objects.filter(id=workload.id).update(workspace_url=workspace_url(spec))
         if row.delete_requested_at is not None:
             # Deleted while we were creating: the delete may have found nothing to delete.
-            Workload.objects.filter(id=workload.id).update(delete_attempts=0)
+            Workload.objects.filter(id=workload.id).update(delete_attempts=0, task_sent_at=now)
             apply_transitions(
                 [
                     Transition(
@@ -145,7 +180,7 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
                 ],
                 now=now,
             )
-            delete_workload.delay_on_commit(workload.id)
+            enqueue_after_commit(delete_workload, workload.id)
             return
         apply_transitions(
             [

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workloads.models import StatusChange, Workload
+from workloads.queueing import enqueue_each_after_commit
 from workloads.status import WorkloadStatus
 
 
@@ -31,6 +32,7 @@ def request_delete(workloads, *, by_username: str) -> list[int]:
             status_changed_at=now,
             delete_requested_at=now,
             delete_attempts=0,
+            task_sent_at=now,
         )
         StatusChange.objects.bulk_create(
             StatusChange(
@@ -42,6 +44,7 @@ def request_delete(workloads, *, by_username: str) -> list[int]:
             )
             for workload_id, old_status in claimed
         )
-        for workload_id in ids:
-            delete_workload.delay_on_commit(workload_id)
+        # After commit; a broker that is down is logged, not raised: the rows say Deleting
+        # and resend_lost_tasks queues the deletes once the broker is back.
+        enqueue_each_after_commit(delete_workload, ids)
     return ids

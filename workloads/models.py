@@ -60,6 +60,11 @@ class Workload(models.Model):
     delete_attempts = models.PositiveSmallIntegerField(default=0)
     # Runs of create_workload that claimed this workload (bounds redelivery loops).
     create_attempts = models.PositiveSmallIntegerField(default=0)
+    # When a create/delete task was last queued or started for this workload. The queue is
+    # only a wake-up call: `resend_lost_tasks` queues again what is still Added/Deleting with
+    # an old value (for a delete, none counts as delete_requested_at), e.g. after a Redis
+    # restart lost the message or the broker was down when the person clicked.
+    task_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkloadQuerySet.as_manager()
 
@@ -71,6 +76,12 @@ class Workload(models.Model):
             models.Index(fields=["project", "type", "created_at", "id"], name="workload_project_type"),
             models.Index(fields=["project", "name", "id"], name="workload_project_name"),
             models.Index(fields=["cluster", "status"], name="workload_cluster_status"),
+            # Small: only rows waiting for a create or a delete (resend_lost_tasks' candidates).
+            models.Index(
+                fields=["status", "task_sent_at"],
+                condition=models.Q(status__in=[WorkloadStatus.ADDED, WorkloadStatus.DELETING]),
+                name="workload_awaiting_task",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

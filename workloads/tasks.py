@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 
 from projects.models import Cluster
-from workloads import deletion, launching, refresh
+from workloads import deletion, launching, queueing, refresh
 from workloads.cluster import ClusterUnreachable
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,17 @@ def fail_stuck_deletes() -> int:
 @shared_task(autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
 def create_workload(self, workload_id: int) -> None:
     """Create an Added workload's objects in its cluster (queued by the launch view)."""
-    attempt = launching.claim(workload_id, _attempt_limit(self))
+    limit = _attempt_limit(self)
+    attempt = launching.claim(workload_id, limit)
     if attempt is None:
+        launching.give_up_if_exhausted(workload_id, limit)
         return
     launching.create_workload(workload_id, attempt=attempt, final_attempt=_final_attempt(self))
+
+
+@shared_task
+def resend_lost_tasks() -> dict:
+    """Beat, every minute: queue again the creates and deletes whose message was lost (a Redis
+    restart, a broker down at the click). The database says what is still to do; duplicates
+    are harmless (the tasks claim their work) and the attempt counters are not reset."""
+    return queueing.resend_lost()

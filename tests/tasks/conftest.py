@@ -23,13 +23,16 @@ BROKER_URL = os.environ.get("DEVCENTER_TASKS_TEST_BROKER_URL", "redis://127.0.0.
 GIB = 1024**3
 
 
-def configure_broker(visibility_timeout: int = 60, restore_interval: int = 1) -> None:
-    """Point the app (producer and worker) at BROKER_URL with short recovery timings."""
-    app.conf.broker_url = BROKER_URL
+def configure_broker(
+    visibility_timeout: int = 60, restore_interval: int = 1, url: str | None = None, **transport_options
+) -> None:
+    """Point the app (producer and worker) at `url` (BROKER_URL) with short recovery timings."""
+    app.conf.broker_url = url or BROKER_URL
     app.conf.broker_transport_options = {
         "visibility_timeout": visibility_timeout,
         "unacked_restore_interval": restore_interval,
         "unacked_restore_throttle": 1,  # else only every 10th sweep scans Redis
+        **transport_options,
     }
     app.conf.task_always_eager = False
     # Forget connections/producers made with earlier settings (they are not closed: a
