@@ -27,6 +27,7 @@ from workloads.filters import WorkloadFilterSet
 from workloads.lifecycle import request_delete
 from workloads.models import Component, StatusChange, Workload
 from workloads.pagination import CappedLazyPaginator, page_sizes
+from workloads.queueing import enqueue_each_after_commit
 from workloads.status import WorkloadStatus
 from workloads.tables import WorkloadTable, list_queryset
 
@@ -267,8 +268,8 @@ class RefreshView(ProjectMixin, View):
         cluster_ids = list(
             Cluster.objects.filter(quotas__project=self.project).values_list("id", flat=True)
         )
-        for cluster_id in cluster_ids:
-            tasks.refresh_cluster.delay_on_commit(cluster_id)
+        # A broker that is down must not fail the page: beat refreshes every cluster anyway.
+        enqueue_each_after_commit(tasks.refresh_cluster, cluster_ids)
         # The view the person was looking at (filters, sort, page), sent along by the form.
         query = QueryDict(request.POST.get("query", "").lstrip("?"), mutable=True)
         query.pop("refresh_since", None)

@@ -17,7 +17,7 @@ def test_refresh_polls_until_the_clusters_are_refreshed(
     from workloads import tasks
 
     queued = []  # no worker in this test: record instead of publishing to the shared broker
-    monkeypatch.setattr(tasks.refresh_cluster, "delay_on_commit", lambda cluster_id: queued.append(cluster_id))
+    monkeypatch.setattr(tasks.refresh_cluster, "delay", queued.append)
     workload = make_workload(name="watched", status="pending")
     login("member")
     page.goto(f"{live_server.url}/p/vision/workloads/?name=watch")

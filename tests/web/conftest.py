@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from projects.models import Membership, Role
@@ -33,24 +32,12 @@ def other_workload(other_project, cluster, outsider):
 
 @pytest.fixture
 def refresh_calls(monkeypatch):
-    """Cluster ids whose refresh was queued (after commit).
-
-    Uses the real `workloads.tasks.refresh_cluster` when the tasks module has it, recording
-    its `delay_on_commit`; otherwise a stand-in with the same call shape.
-    """
+    """Cluster ids whose refresh was sent: the real task's `delay`, which the view calls
+    after commit (workloads.queueing), records instead of publishing."""
     from workloads import tasks
 
     calls = []
-
-    class Recorder:
-        @staticmethod
-        def delay_on_commit(cluster_id):
-            transaction.on_commit(lambda: calls.append(cluster_id))
-
-    if hasattr(tasks, "refresh_cluster"):
-        monkeypatch.setattr(tasks.refresh_cluster, "delay_on_commit", Recorder.delay_on_commit)
-    else:
-        monkeypatch.setattr(tasks, "refresh_cluster", Recorder, raising=False)
+    monkeypatch.setattr(tasks.refresh_cluster, "delay", calls.append)
     return calls
 
 
