@@ -18,14 +18,15 @@ class WorkloadFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "contains…", "autocomplete": "off"}),
     )
     # Exact values: "failed" never matches "delete-failed".
+    # Checkbox lists (shown in a dropdown): what is chosen stays visible, unlike a listbox.
     type = django_filters.MultipleChoiceFilter(
-        choices=WorkloadType.choices, label="Type", distinct=False, widget=forms.SelectMultiple(attrs={"size": 4})
+        choices=WorkloadType.choices, label="Type", distinct=False, widget=forms.CheckboxSelectMultiple
     )
     status = django_filters.MultipleChoiceFilter(
         choices=WorkloadStatus.choices,
         label="Status",
         distinct=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.CheckboxSelectMultiple,
         help_text="All but Deleted when none is chosen.",
     )
 

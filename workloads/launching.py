@@ -187,7 +187,7 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
                 Transition(
                     workload.id,
                     WorkloadStatus.PENDING,
-                    short(f"created {len(created)} objects in the cluster"),
+                    short(f"created {len(created)} object{'' if len(created) == 1 else 's'} in the cluster"),
                 )
             ],
             now=now,

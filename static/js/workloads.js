@@ -123,3 +123,25 @@
   document.addEventListener("DOMContentLoaded", scrollLogs);
   document.addEventListener("htmx:afterSettle", scrollLogs);
 })();
+
+/* Filter dropdowns: the closed dropdown says what is chosen ("Failed, Running", "4 chosen"). */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var dropdown = event.target.closest && event.target.closest("details.choice-filter");
+    if (!dropdown) return;
+    var chosen = Array.prototype.map.call(
+      dropdown.querySelectorAll("input[type=checkbox]:checked"),
+      function (box) { return box.parentElement.textContent.trim(); }
+    );
+    var text = chosen.length === 0 ? dropdown.dataset.nothingChosen
+      : chosen.length <= 2 ? chosen.join(", ") : chosen.length + " chosen";
+    dropdown.querySelector("summary span").textContent = text;
+  });
+  // A click outside an open filter dropdown closes it.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.choice-filter[open]").forEach(function (details) {
+      if (!details.contains(event.target)) details.open = false;
+    });
+  });
+})();

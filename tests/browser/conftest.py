@@ -69,3 +69,13 @@ def screenshot(page):
         return path
 
     return take
+
+
+def choose(page, field, labels):
+    """Tick exactly `labels` in the Workloads page's `field` filter dropdown, as a person would."""
+    dropdown = page.locator(f"details.choice-filter:has(#id_{field})")
+    dropdown.locator("summary").click()
+    for box in dropdown.locator("input[type=checkbox]").all():
+        label = box.evaluate("box => box.parentElement.textContent.trim()")
+        box.set_checked(label in labels)
+    dropdown.locator("summary").click()

@@ -21,7 +21,7 @@ import tests.tasks.conftest as worker_setup
 from devcenter.celery import app as celery_app
 from kubesim.testing import running_kubesim
 from projects.models import Cluster, Quota
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, choose
 from tests.tasks.conftest import celery_worker, ensure_namespace, wait_for  # noqa: F401  (the fixture)
 from workloads.cluster import ClusterGateway, workload_selector
 from workloads.models import Workload
@@ -204,7 +204,7 @@ def test_delete_through_the_worker(e2e, page, live_server, sim_cluster, screensh
     # Refresh: Deleted, so hidden by the default filter; asking for Deleted shows it.
     refresh(page)
     expect(row).to_have_count(0)
-    page.select_option("#id_status", ["deleted"])
+    choose(page, "status", ["Deleted"])
     page.wait_for_url(re.compile(r"status=deleted"))
     expect(row.locator(".badge")).to_have_text("Deleted")
     expect(row.get_by_role("menuitem", name="Delete…", include_hidden=True)).to_have_count(0)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from projects.models import Cluster, Membership, Project, Quota, Role
+from tests.browser.conftest import choose
 from workloads.models import Component, StatusChange, Workload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,15 +76,16 @@ def test_browse_filter_page_and_switch_project(login, page, live_server, vision,
     screenshot("workloads-list")
 
     # Filter by status: only the table swaps, and the URL follows.
-    page.select_option("#id_status", ["failed"])
+    choose(page, "status", ["Failed"])
     page.wait_for_url(re.compile(r"status=failed"))
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table).to_contain_text("resnet-train")
     expect(table).not_to_contain_text("llama-finetune")  # Delete Failed is not Failed
 
     # Several types, all statuses back.
-    page.select_option("#id_status", [])
-    page.select_option("#id_type", ["workspace", "model-download"])
+    choose(page, "status", [])
+    choose(page, "type", ["Workspace", "Model Download"])
+    expect(page.locator("#type-summary")).to_have_text("Model Download, Workspace")
     page.wait_for_url(re.compile(r"type=workspace"))
     expect(page.locator("table#workloads tbody tr")).to_have_count(3)  # 2 workspaces, 1 live download
     expect(page.locator("table#workloads")).to_contain_text("alice-notebook")

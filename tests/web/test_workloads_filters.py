@@ -75,4 +75,5 @@ def test_clear_filters_link_and_form_keep_values(member_client, list_url, mixed)
     html = member_client.get(list_url, {"name": "bert", "status": "failed"}).content.decode()
     assert f'href="{list_url}" class="button">Clear filters' in html
     assert 'value="bert"' in html
-    assert '<option value="failed" selected>' in html
+    assert 'value="failed" id="id_status_4" checked' in html
+    assert '<span id="status-summary">Failed</span>' in html

@@ -13,6 +13,16 @@ register.filter("ago", display.ago)
 
 
 @register.simple_tag
+def choices_summary(bound_field, nothing_chosen):
+    """What a multiple-choice filter shows when closed: "Failed, Running" or "4 chosen"."""
+    labels = dict(bound_field.field.choices)
+    chosen = [labels[value] for value in bound_field.value() or () if value in labels]
+    if not chosen:
+        return nothing_chosen
+    return ", ".join(chosen) if len(chosen) <= 2 else f"{len(chosen)} chosen"
+
+
+@register.simple_tag
 def workspace_link(workload):
     return display.workspace_link(workload)
 
