@@ -13,6 +13,7 @@ Annotations (on the pod, or on a workload's pod template):
 | kubesim.io/crash-loop               | "true": Running, waiting CrashLoopBackOff, restartCount grows  |
 | kubesim.io/log-lines-per-second     | log growth per container (default 1)                           |
 | kubesim.io/termination-seconds      | a deleted pod stays Terminating N s (default 0), see api.py    |
+| kubesim.io/node-lost-seconds        | its node stops reporting N s after the start: phase Unknown    |
 """
 
 import hashlib
@@ -27,6 +28,7 @@ READY_SECONDS = "kubesim.io/ready-seconds"
 IMAGE_PULL_FAILURE = "kubesim.io/image-pull-failure"
 CRASH_LOOP = "kubesim.io/crash-loop"
 LOG_RATE = "kubesim.io/log-lines-per-second"
+NODE_LOST_SECONDS = "kubesim.io/node-lost-seconds"
 CRASH_PERIOD = 10.0  # seconds between simulated crash-loop restarts
 IMAGE_PULL_BACKOFF_AFTER = 5.0  # ErrImagePull first, ImagePullBackOff afterwards
 
@@ -51,6 +53,10 @@ class Timeline:
     image_pull_failure: bool
     crash_loop: bool
     log_rate: float
+    node_lost_at: float | None = None
+
+    def node_lost(self, now: float) -> bool:
+        return self.node_lost_at is not None and now >= self.node_lost_at and not self.finished(now)
 
     def started(self, now: float) -> bool:
         return not self.image_pull_failure and now >= self.start_at
@@ -71,6 +77,7 @@ def timeline(pod: dict) -> Timeline:
     created = parse_rfc3339(metadata["creationTimestamp"])
     start_at = created + max(0.0, _number(annotations, START_SECONDS, 1.0))
     run = _number(annotations, RUN_SECONDS, None)
+    lost = _number(annotations, NODE_LOST_SECONDS, None)
     return Timeline(
         created=created,
         start_at=start_at,
@@ -80,6 +87,7 @@ def timeline(pod: dict) -> Timeline:
         image_pull_failure=annotations.get(IMAGE_PULL_FAILURE) == "true",
         crash_loop=annotations.get(CRASH_LOOP) == "true",
         log_rate=max(0.0, _number(annotations, LOG_RATE, 1.0)),
+        node_lost_at=None if lost is None else start_at + max(0.0, lost),
     )
 
 
@@ -157,7 +165,11 @@ def pod_status(pod: dict, now: float, host_ip: str) -> tuple[dict, float | None]
             next_change = min(candidates) if candidates else None
         statuses.append(status)
 
-    if finished:
+    node_lost = t.node_lost(now)
+    if node_lost:
+        # What the node controller reports when a kubelet stops posting status.
+        phase = "Unknown"
+    elif finished:
         phase = "Succeeded" if t.exit_code == 0 else "Failed"
     elif started:
         phase = "Running"
@@ -190,4 +202,10 @@ def pod_status(pod: dict, now: float, host_ip: str) -> tuple[dict, float | None]
         "containerStatuses": statuses,
         "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
     }
+    if node_lost:
+        status["reason"] = "NodeLost"
+        status["message"] = f"Node {host_ip} which was running pod {pod_name} is unresponsive"
+        return status, None
+    if t.node_lost_at is not None and t.node_lost_at > now and not finished:
+        next_change = t.node_lost_at if next_change is None else min(next_change, t.node_lost_at)
     return status, next_change

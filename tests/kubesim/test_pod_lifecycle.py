@@ -105,3 +105,13 @@ def test_finalizer_keeps_deleted_pod(core, sim):
     assert core.read_namespaced_pod("p", "default").metadata.deletion_timestamp
     core.patch_namespaced_pod("p", "default", {"metadata": {"finalizers": None}})
     assert core.list_namespaced_pod("default").items == []
+
+
+def test_a_lost_node_leaves_its_pod_unknown(core, sim):
+    core.create_namespaced_pod("default", pod_body("p", annotations={
+        "kubesim.io/start-seconds": "0", "kubesim.io/node-lost-seconds": "5"}))
+    sim.advance(1)
+    assert core.read_namespaced_pod("p", "default").status.phase == "Running"
+    sim.advance(5)
+    status = core.read_namespaced_pod("p", "default").status
+    assert (status.phase, status.reason) == ("Unknown", "NodeLost")

@@ -183,6 +183,8 @@ class Command(BaseCommand):
                     f"{cluster.workload_base_url}/{project.name}/{name}/" if type_ == T.WORKSPACE else ""
                 ),
                 spec={"image": "registry.example.com/demo/" + type_ + ":latest"},
+                # A Custom workload is known by the object found in the cluster (see refresh).
+                external_key=f"Pod/{project.name}/{name}" if type_ == T.CUSTOM else "",
                 created_by=None if type_ == T.CUSTOM else creator,
                 created_by_name="cluster" if type_ == T.CUSTOM else creator.username,
                 created_at=created_at,

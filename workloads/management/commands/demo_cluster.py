@@ -3,7 +3,9 @@
 seed_demo writes rows only. Without objects behind them, the first refresh would find every
 demo workload gone. This command creates, once, the objects of each demo workload that should
 be alive, with kubesim annotations that reproduce its state (a pull failure, a pod that never
-gets ready, a job that runs for an hour), and records them as the workload's components.
+gets ready, a job that runs for an hour, a pod on a node that stopped reporting), and records
+them as the workload's components. A Delete Failed workload gets objects that still exist: the
+refresh keeps it Delete Failed while they do.
 """
 
 from django.core.management.base import BaseCommand
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from projects.models import Cluster, Quota
 from workloads.cluster import ClusterGateway, ClusterUnreachable, CreateFailed, WorkloadSpec, build_manifests
+from workloads.cluster.labels import PROJECT as PROJECT_LABEL
 from workloads.cluster.labels import project_selector
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus
@@ -24,7 +27,10 @@ DEMO_BEHAVIOUR = {
     WorkloadStatus.PENDING: {"kubesim.io/start-seconds": str(FOREVER)},
     WorkloadStatus.COMPLETE: {"kubesim.io/start-seconds": "0", "kubesim.io/run-seconds": "1"},
     WorkloadStatus.FAILED: {"kubesim.io/image-pull-failure": "true"},
+    WorkloadStatus.DELETE_FAILED: {},
 }
+# A Custom workload in status Unknown: a bare pod whose node was lost.
+NODE_LOST = {"kubesim.io/start-seconds": "0", "kubesim.io/node-lost-seconds": "2"}
 SERVICE_TYPES = {WorkloadType.INFERENCE, WorkloadType.WORKSPACE}
 
 
@@ -47,27 +53,53 @@ class Command(BaseCommand):
         with ClusterGateway(cluster.connection()) as gateway:
             for quota in quotas:
                 gateway.ensure_namespace(quota.effective_namespace)
-            present = {
-                component.workload_id
-                for component in gateway.list_components(project_selector(q.project.name for q in quotas))
-            }
-            workloads = (
-                Workload.objects.filter(cluster=cluster, status__in=DEMO_BEHAVIOUR)
-                .exclude(type=WorkloadType.CUSTOM)
-                .select_related("project")
-            )
+            observed = gateway.list_components(project_selector(q.project.name for q in quotas))
+            present = {c.workload_id for c in observed} | {f"{c.kind}/{c.namespace}/{c.name}" for c in observed}
+            workloads = Workload.objects.filter(cluster=cluster).select_related("project")
             created = 0
             for workload in workloads:
-                if str(workload.id) in present:
+                if workload.type == WorkloadType.CUSTOM:
+                    manifests = self.custom_manifests(workload)
+                    key = workload.external_key
+                elif workload.status in DEMO_BEHAVIOUR:
+                    manifests = build_manifests(self.spec_for(workload, cluster))
+                    key = str(workload.id)
+                else:
+                    continue
+                if not manifests or key in present:
                     continue
                 try:
-                    objects = gateway.create_objects(build_manifests(self.spec_for(workload, cluster)))
+                    objects = gateway.create_objects(manifests)
                 except CreateFailed as error:
                     self.stderr.write(f"{workload.name}: {error}")
                     continue
                 self.record(workload, objects)
                 created += 1
         return created
+
+    def custom_manifests(self, workload):
+        """The object a Custom workload was found as: a labelled pod that devcenter did not launch."""
+        kind, namespace, name = (workload.external_key.split("/") + ["", "", ""])[:3]
+        if kind != "Pod" or workload.status != WorkloadStatus.UNKNOWN:
+            return []
+        return [{
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": {PROJECT_LABEL: workload.project.name},
+                "annotations": NODE_LOST,
+            },
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{
+                    "name": "main",
+                    "image": "registry.example.com/legacy/cron:1",
+                    "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
+                }],
+            },
+        }]
 
     def spec_for(self, workload, cluster):
         annotations = dict(DEMO_BEHAVIOUR[workload.status])
@@ -93,8 +125,11 @@ class Command(BaseCommand):
     @transaction.atomic
     def record(self, workload, objects):
         now = timezone.now()
+        if workload.status == WorkloadStatus.DELETE_FAILED:
+            state, reason = ComponentState.DELETE_FAILED, workload.status_reason
+        else:
+            state, reason = ComponentState.PENDING, "created"
         workload.components.all().delete()
         Component.objects.bulk_create(
-            Component.for_object(workload.id, obj, state=ComponentState.PENDING, reason="created", at=now)
-            for obj in objects
+            Component.for_object(workload.id, obj, state=state, reason=reason, at=now) for obj in objects
         )
