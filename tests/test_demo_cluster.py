@@ -1,0 +1,33 @@
+"""`make run`'s demo: the seeded workloads get objects in the simulated clusters, so refreshes
+keep showing a workload of every status (but the passing Deleting) instead of finding them gone."""
+
+import pytest
+from django.core.management import call_command
+
+from kubesim.testing import running_kubesim
+from projects.models import Cluster
+from workloads.models import Workload
+from workloads.refresh import refresh_cluster
+from workloads.status import WorkloadStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_statuses_survive_refreshes(tmp_path):
+    call_command("seed_demo", verbosity=0)
+    with running_kubesim(nodes=4) as east, running_kubesim(nodes=2) as west:
+        for handle, name in ((east, "east"), (west, "west")):
+            Cluster.objects.filter(name=name).update(kubeconfig=handle.kubeconfig_path, context="kubesim")
+        call_command("demo_cluster", verbosity=0)
+        call_command("demo_cluster", verbosity=0)  # idempotent: nothing is created twice
+        assert east.sim.count("Job") == len({j["metadata"]["name"] for j in east.sim.list("Job")})
+        for handle in (east, west):
+            handle.sim.advance(10)
+        for cluster in Cluster.objects.all():
+            assert refresh_cluster(cluster.id).reachable
+
+    statuses = set(Workload.objects.filter(project__name="vision").values_list("status", flat=True))
+    assert statuses == set(WorkloadStatus.values) - {WorkloadStatus.DELETING}
+    assert Workload.objects.filter(project__name="vision", type="custom").count() == 1  # no duplicate
+    east = Cluster.objects.get(name="east")
+    assert (east.capacity_gpu, east.reachable) == (32, True)  # read from the simulated nodes
