@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from projects.access import SESSION_KEY, ProjectMixin
 from projects.forms import AddMemberForm, QuotaForm, RoleForm
@@ -21,6 +21,12 @@ def home(request):
     if len(projects) == 1:
         return redirect("workloads:list", project=projects[0].name)
     return render(request, "projects/choose.html", {"projects": projects})
+
+
+class ProjectHomeView(ProjectMixin, RedirectView):
+    """/p/<project>/ is the project's Workloads page (for its members only)."""
+
+    pattern_name = "workloads:list"
 
 
 class QuotasView(ProjectMixin, TemplateView):
