@@ -9,7 +9,7 @@ Creation in the cluster is queued after commit (`workloads.tasks.create_workload
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.models import Quota
@@ -84,10 +84,14 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
     if launch.type == WorkloadType.CUSTOM:
         raise AdmissionRefused(["Custom workloads are found in the cluster, not launched."])
     with transaction.atomic():
+        # Lock the quota row only (of="self", no ordering join): Quota's default ordering would
+        # join and lock the project row too, serialising every launch of the project and
+        # deadlocking with inserts whose foreign-key checks need that row.
         quota = (
-            Quota.objects.select_for_update()
+            Quota.objects.select_for_update(of=("self",))
             .select_related("cluster")
             .filter(project=project, cluster=cluster)
+            .order_by()
             .first()
         )
         if quota is None:
@@ -132,29 +136,34 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
         url = ""
         if preview.type == WORKSPACE and quota.cluster.workload_base_url:
             url = workspace_url(preview)
-        workload = Workload.objects.create(
-            project=project,
-            cluster=quota.cluster,
-            name=launch.name,
-            type=launch.type,
-            status=WorkloadStatus.ADDED,
-            status_reason=f"launched by {username}",
-            status_changed_at=now,
-            requested_gpu=requested["gpu"],
-            requested_cpu_millicores=requested["cpu_millicores"],
-            requested_memory_bytes=requested["memory_bytes"],
-            namespace=namespace,
-            workspace_url=url,
-            spec={
-                **launch.spec,
-                "gpu": launch.gpu,
-                "cpu_millicores": launch.cpu_millicores,
-                "memory_bytes": launch.memory_bytes,
-            },
-            created_by=user,
-            created_by_name=username,
-            created_at=now,
-        )
+        try:
+            workload = Workload.objects.create(
+                project=project,
+                cluster=quota.cluster,
+                name=launch.name,
+                type=launch.type,
+                status=WorkloadStatus.ADDED,
+                status_reason=f"launched by {username}",
+                status_changed_at=now,
+                requested_gpu=requested["gpu"],
+                requested_cpu_millicores=requested["cpu_millicores"],
+                requested_memory_bytes=requested["memory_bytes"],
+                namespace=namespace,
+                workspace_url=url,
+                spec={
+                    **launch.spec,
+                    "gpu": launch.gpu,
+                    "cpu_millicores": launch.cpu_millicores,
+                    "memory_bytes": launch.memory_bytes,
+                },
+                created_by=user,
+                created_by_name=username,
+                created_at=now,
+            )
+        except IntegrityError:
+            # The same name launched on another cluster at the same moment (the quota lock is
+            # per cluster; the unique constraint is per project).
+            raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."]) from None
         StatusChange.objects.create(
             workload=workload, from_status="", to_status=WorkloadStatus.ADDED, reason=f"launched by {username}", at=now
         )

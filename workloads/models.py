@@ -89,6 +89,13 @@ class Workload(models.Model):
                 condition=~models.Q(external_key=""),
                 name="workload_unique_external_key",
             ),
+            # A launched workload's name is unique among its project's live workloads (launches
+            # on two clusters at once included). Custom workloads are named by the cluster.
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                condition=~models.Q(status=WorkloadStatus.DELETED) & ~models.Q(type=WorkloadType.CUSTOM),
+                name="workload_unique_live_name",
+            ),
         ]
 
     def __str__(self):
