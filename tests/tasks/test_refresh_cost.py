@@ -18,7 +18,7 @@ def populate(sim, cluster, project, count):
         Workload(
             project=project,
             cluster=cluster,
-            name=f"train-{index}",
+            name=f"train-{count}-{index}",
             type=WorkloadType.TRAINING,
             namespace="vision",
             created_by_name="dev",

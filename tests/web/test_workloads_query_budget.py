@@ -10,7 +10,7 @@ from workloads.models import Component, StatusChange, Workload
 
 def seed(project, cluster, count):
     Workload.objects.bulk_create(
-        Workload(project=project, cluster=cluster, name=f"w{i}", type=("training", "workspace")[i % 2],
+        Workload(project=project, cluster=cluster, name=f"w{count}-{i}", type=("training", "workspace")[i % 2],
                  status="running", namespace="vision", created_by_name="member",
                  workspace_url="https://ws.example.com/x/")
         for i in range(count)

@@ -13,7 +13,9 @@ def sixty_with_ties(make_workload):
     """60 workloads sharing 3 created_at values and 2 names: sorting alone cannot order them."""
     moments = [timezone.now().replace(microsecond=0) - timezone.timedelta(minutes=m) for m in range(3)]
     return [
-        make_workload(name=f"job-{i % 2}", created_at=moments[i % 3], status=("running", "failed")[i % 2])
+        # Same names (Custom workloads, named by the cluster, may share one), same times.
+        make_workload(name=f"job-{i % 2}", type="custom", created_at=moments[i % 3],
+                      status=("running", "failed")[i % 2])
         for i in range(60)
     ]
 
