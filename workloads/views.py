@@ -33,6 +33,8 @@ from workloads.tables import WorkloadTable, list_queryset
 
 # How long the page polls after a Refresh before it gives up waiting for the worker.
 REFRESH_WAIT = timedelta(seconds=90)
+# Statuses that change without anyone asking (a queued create or delete): the table watches them.
+IN_FLIGHT_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.DELETING})
 # Statuses whose logs may still grow: the logs page follows them.
 ACTIVE_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING})
 LOG_TAIL_CHOICES = (100, 500, 2000)
@@ -141,6 +143,9 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
         context.update(self.refresh_state(clusters))
+        page = getattr(context["table"], "page", None)
+        rows = page.object_list if page is not None else []
+        context["in_flight"] = any(row.record.status in IN_FLIGHT_STATUSES for row in rows)
         return context
 
     def refresh_state(self, clusters):

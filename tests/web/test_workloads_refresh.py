@@ -46,3 +46,18 @@ def test_bad_refresh_since_is_ignored(member_client, list_url, quota):
     response = member_client.get(list_url, {"refresh_since": "soon"})
     assert response.status_code == 200
     assert "every 2s" not in response.content.decode()
+
+
+def test_the_table_follows_rows_with_work_in_flight(member_client, list_url, make_workload):
+    """A queued delete or create changes the row without a Refresh: the table polls while one is on the page."""
+    running = make_workload(name="steady", status="running")
+    html = member_client.get(list_url).content.decode()
+    assert "every 5s" not in html
+
+    make_workload(name="going", status="deleting")
+    html = member_client.get(list_url, headers={"HX-Request": "true"}).content.decode()
+    assert "every 5s [!document.querySelector(" in html  # never under an open menu or a selection
+
+    running.delete()
+    html = member_client.get(list_url, {"status": "running"}).content.decode()
+    assert "every 5s" not in html  # the in-flight row is not on this page
