@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 
+from projects.resources import RESOURCES, over_capacity
+
 dns_label_validator = RegexValidator(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
     "Use at most 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
@@ -123,13 +125,6 @@ class Cluster(models.Model):
             raise ValidationError("Give either a kubeconfig (and context) or an API URL with a token.")
 
 
-RESOURCES = (
-    ("gpu", "GPU", "capacity_gpu"),
-    ("cpu_millicores", "CPU", "capacity_cpu_millicores"),
-    ("memory_bytes", "Memory", "capacity_memory_bytes"),
-)
-
-
 class Quota(models.Model):
     """A project's limit on one cluster, and the namespace the project uses there."""
 
@@ -166,18 +161,10 @@ class Quota(models.Model):
         others = (
             Quota.objects.filter(cluster_id=self.cluster_id)
             .exclude(pk=self.pk)
-            .aggregate(**{field: Sum(field) for field, _, _ in RESOURCES})
+            .aggregate(**{r.quota_field: Sum(r.quota_field) for r in RESOURCES})
         )
-        errors = {}
-        for field, label, capacity_field in RESOURCES:
-            capacity = getattr(self.cluster, capacity_field)
-            available = max(capacity - (others[field] or 0), 0)
-            requested = getattr(self, field)
-            if requested > available:
-                errors[field] = (
-                    f"{label}: {requested} requested, {available} available on cluster {self.cluster.name}"
-                )
-        return errors
+        requested = {r.quota_field: getattr(self, r.quota_field) for r in RESOURCES}
+        return {r.quota_field: message for r, message in over_capacity(self.cluster, others, requested).items()}
 
     def clean(self):
         if self.cluster_id is not None:

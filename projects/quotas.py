@@ -6,7 +6,6 @@ the cluster and its quota rows, so two admins can never together allocate more t
 cluster's capacity, and records every change as a `QuotaChange`.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -14,33 +13,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
 from projects.models import Cluster, Quota, QuotaChange
-from projects.units import format_cores, format_gib
-
-
-@dataclass(frozen=True)
-class Resource:
-    """How one resource is named, stored and shown."""
-
-    key: str  # form field and template key
-    label: str
-    quota_field: str  # on Quota (and QuotaChange old_/new_)
-    capacity_field: str  # on Cluster
-    request_field: str  # on Workload
-    unit: str
-    format: Callable[[int], str]
-
-    def show(self, value: int) -> str:
-        text = self.format(value)
-        return f"{text} {self.unit}" if self.unit else text
-
-
-RESOURCES = (
-    Resource("gpu", "GPU", "gpu", "capacity_gpu", "requested_gpu", "", str),
-    Resource("cpu", "CPU", "cpu_millicores", "capacity_cpu_millicores", "requested_cpu_millicores", "cores",
-             format_cores),
-    Resource("memory", "Memory", "memory_bytes", "capacity_memory_bytes", "requested_memory_bytes", "GiB",
-             format_gib),
-)
+from projects.resources import RESOURCES, Resource, over_capacity
 
 
 def _percent(part: int, whole: int) -> int:
@@ -198,17 +171,13 @@ def set_quota(project, cluster_id: int, values: dict[str, int], *, user) -> Quot
         cluster = Cluster.objects.select_for_update(no_key=True).get(pk=cluster_id)
         rows = list(Quota.objects.select_for_update().filter(cluster=cluster).order_by("pk"))
         mine = next((q for q in rows if q.project_id == project.pk), None)
-        for r in RESOURCES:
-            others = sum(getattr(q, r.quota_field) for q in rows if q.project_id != project.pk)
-            available = max(getattr(cluster, r.capacity_field) - others, 0)
-            requested = values[r.key]
-            if requested > available:
-                errors[r.key] = (
-                    f"{r.label}: {r.show(requested)} requested, {r.show(available)} available "
-                    f"on cluster {cluster.name}"
-                )
-        if errors:
-            raise QuotaRefused(errors)
+        others = {
+            r.quota_field: sum(getattr(q, r.quota_field) for q in rows if q.project_id != project.pk)
+            for r in RESOURCES
+        }
+        refused = over_capacity(cluster, others, {r.quota_field: values[r.key] for r in RESOURCES})
+        if refused:
+            raise QuotaRefused({r.key: message for r, message in refused.items()})
         old = {r.key: getattr(mine, r.quota_field) if mine else 0 for r in RESOURCES}
         if mine is not None and old == values:
             return QuotaSaved(mine, None, [])

@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.models import Quota
-from projects.quotas import RESOURCES, usage_by_cluster
+from projects.quotas import usage_by_cluster
+from projects.resources import RESOURCES
 from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, workspace_url
 from workloads.models import StatusChange, Workload, WorkloadType
 from workloads.status import WorkloadStatus
