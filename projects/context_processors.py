@@ -1,4 +1,3 @@
-from projects.access import SESSION_KEY
 from projects.models import Project
 
 
@@ -11,5 +10,4 @@ def project_selector(request):
     return {
         "user_projects": Project.objects.for_user(user).only("name", "display_name"),
         "current_project": access.project if access else None,
-        "remembered_project": request.session.get(SESSION_KEY),
     }

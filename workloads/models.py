@@ -105,10 +105,6 @@ class Workload(models.Model):
     def is_deletable(self):
         return self.status not in (WorkloadStatus.DELETING, WorkloadStatus.DELETED)
 
-    @property
-    def is_workspace(self):
-        return self.type == WorkloadType.WORKSPACE
-
 
 class Component(models.Model):
     """A top-level Kubernetes object that carries the workload's labels (Job, Deployment, Service...)."""

@@ -57,15 +57,6 @@ def refresh_all_clusters() -> int:
     return len(ids)
 
 
-@shared_task
-def refresh_project_clusters(project_id: int) -> int:
-    """The page's Refresh control: refresh every cluster the project has a quota on."""
-    ids = list(Cluster.objects.filter(quotas__project_id=project_id).values_list("id", flat=True).distinct())
-    for cluster_id in ids:
-        refresh_cluster.delay(cluster_id)
-    return len(ids)
-
-
 @shared_task(autoretry_for=(ClusterUnreachable, deletion.TransientDeleteError), **RETRY_OPTIONS)
 def delete_workload(self, workload_id: int) -> None:
     """Delete a Deleting workload's components (queued by lifecycle.request_delete)."""

@@ -270,9 +270,7 @@ class RefreshView(ProjectMixin, View):
         from workloads import tasks
 
         requested_at = timezone.now()
-        cluster_ids = list(
-            Cluster.objects.filter(quotas__project=self.project).values_list("id", flat=True)
-        )
+        cluster_ids = [cluster.id for cluster in project_clusters(self.project)]
         # A broker that is down must not fail the page: beat refreshes every cluster anyway.
         enqueue_each_after_commit(tasks.refresh_cluster, cluster_ids)
         # The view the person was looking at (filters, sort, page), sent along by the form.
