@@ -13,6 +13,7 @@ import argparse
 import os
 import time
 import uuid
+from dataclasses import replace
 
 import django
 
@@ -35,7 +36,8 @@ def bench(size: int):
 
     from kubesim.testing import running_kubesim
     from projects.models import Cluster, Project, Quota
-    from workloads.cluster.manifests import WorkloadSpec, build_manifests
+    from workloads.cluster.manifests import build_manifests
+    from workloads.launching import workload_spec
     from workloads.models import Workload, WorkloadType
     from workloads.refresh import refresh_cluster
 
@@ -56,6 +58,7 @@ def bench(size: int):
                         type=WorkloadType.TRAINING,
                         namespace="bench",
                         created_by_name="bench",
+                        spec={"image": "registry.example/train:1"},
                     )
                     for index in range(size)
                 ),
@@ -63,16 +66,8 @@ def bench(size: int):
             )
             annotations = {"kubesim.io/start-seconds": "1", "kubesim.io/run-seconds": "60"}
             for workload in workloads:
-                spec = WorkloadSpec(
-                    workload_id=str(workload.id),
-                    project=project.name,
-                    name=workload.name,
-                    type="Training",
-                    namespace="bench",
-                    image="registry.example/train:1",
-                    gpu=0,
-                    pod_annotations=annotations,
-                )
+                workload.project, workload.cluster = project, cluster  # no query per workload
+                spec = replace(workload_spec(workload), pod_annotations=annotations)
                 for manifest in build_manifests(spec):
                     sim.create(manifest, settle=False)
             sim.advance(5)

@@ -1,6 +1,7 @@
 """Fixtures for the task tests: kubesim over HTTP, a cluster row pointing at it, and a real
 Celery worker (solo pool, in a thread) consuming from a Redis database of its own."""
 
+import dataclasses
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from devcenter.celery import app
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from projects.models import Cluster, Project, Quota
 from workloads.cluster.manifests import WorkloadSpec, build_manifests
+from workloads.launching import workload_spec
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 
@@ -122,20 +124,10 @@ def make_workload(cluster, project, *, name="train", type_=WorkloadType.TRAINING
 
 
 def spec_for(workload, **overrides) -> WorkloadSpec:
-    values = {
-        "workload_id": str(workload.id),
-        "project": workload.project.name,
-        "name": workload.name,
-        "type": WorkloadType(workload.type).label,
-        "namespace": workload.namespace,
-        "image": "registry.example/train:1",
-        "gpu": workload.requested_gpu,
-        "cpu_millicores": workload.requested_cpu_millicores,
-        "memory_bytes": workload.requested_memory_bytes,
-        "submitter": workload.created_by_name,
-    }
-    values.update(overrides)
-    return WorkloadSpec(**values)
+    """What a launch creates for `workload` (the product's own mapping), with test overrides."""
+    spec = workload_spec(workload)
+    overrides.setdefault("image", spec.image or "registry.example/train:1")
+    return dataclasses.replace(spec, **overrides)
 
 
 def run_in_cluster(sim, workload, **overrides) -> list[dict]:
