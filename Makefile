@@ -9,9 +9,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(PY):
 	"$$(bin/find-python)" -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml kubesim/pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ./kubesim -e ".[test]"
 	touch $(STAMP)
 
 migrate: $(STAMP)
@@ -22,18 +22,19 @@ seed: migrate
 
 ## Serve the dashboard on http://127.0.0.1:8000/ with demo data: SQLite, no Redis, simulated clusters.
 run: seed
-	DEBUG=1 $(PY) -m devcenter.embedded
+	DEBUG=1 $(PY) -m demo.embedded
 
 ## Run the whole suite against PostgreSQL and Redis on this machine (started if stopped).
 test: $(STAMP)
 	bin/ensure-services
 	bin/ensure-chromium
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	bin/ensure-services
-	$(PY) -m devcenter.bench
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -5,6 +5,7 @@ no Redis (Celery uses a filesystem queue), the simulated cluster. DEBUG is off u
 asked for, and then SECRET_KEY must be given.
 """
 
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "projects",
     "workloads",
 ]
+# The demo data and the embedded simulated clusters (`make run`, the tests) live in the repo's
+# `demo` app, which the product distribution does not ship.
+if importlib.util.find_spec("demo") is not None:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -179,7 +184,7 @@ if REDIS_URL:
     }
 # Redis restarts (it runs without persistence, so queued messages are lost, and it may be
 # down when a person deletes or launches). The database is the source of truth, the queue
-# only a wake-up call: requests queue after commit through workloads.queueing, which logs a
+# only a wake-up call: requests queue after commit through workloads.lifecycle.queueing, which logs a
 # broker failure instead of raising, and the beat task resend_lost_tasks queues again what
 # is still Added/Deleting after TASK_RESEND_AFTER_SECONDS. So:
 # - publishing gives up fast (two quick retries, about 0.5 s in all) rather than holding a

@@ -3,12 +3,12 @@ keep showing a workload of every status (but the passing Deleting) instead of fi
 
 import pytest
 from django.core.management import call_command
-
 from kubesim.testing import running_kubesim
+
 from projects.models import Cluster
 from workloads.models import Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,11 @@ from celery import shared_task
 from django.conf import settings
 
 from projects.models import Cluster
-from workloads import deletion, launching, queueing, refresh
 from workloads.cluster import ClusterUnreachable
+from workloads.lifecycle import delete_execute as deletion
+from workloads.lifecycle import launch_execute as launching
+from workloads.lifecycle import queueing
+from workloads.sync import refresh
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workloads import launch_views, views
+from workloads.web import launch_views, views
 
 app_name = "workloads"
 

@@ -15,11 +15,11 @@ import time
 import uuid
 
 import pytest
+from kubesim.testing import running_kubesim
 from playwright.sync_api import expect
 
 import tests.tasks.conftest as worker_setup
 from devcenter.celery import app as celery_app
-from kubesim.testing import running_kubesim
 from projects.models import Cluster, Quota
 from tests.browser.conftest import ARTIFACTS, choose
 from tests.tasks.conftest import celery_worker, ensure_namespace, wait_for  # noqa: F401  (the fixture)

@@ -3,7 +3,7 @@
 
 import pytest
 
-from workloads import admission
+from workloads.lifecycle import launch_request as admission
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from playwright.sync_api import expect
 
-from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from projects.models import Cluster, Membership, Project, Quota, Role
 from tests.browser.conftest import choose
 from workloads.models import Component, StatusChange, Workload

@@ -1,8 +1,8 @@
 """Fixtures for the cluster gateway tests: a real kubesim over HTTP and a gateway on it."""
 
 import pytest
-
 from kubesim.testing import kubesim  # noqa: F401
+
 from workloads.cluster import ClusterConnection, ClusterGateway
 
 NAMESPACES = ("vision", "nlp", "sandbox")

@@ -2,7 +2,6 @@
 
 import kubernetes
 import pytest
-
 from kubesim.testing import kubesim  # noqa: F401
 
 

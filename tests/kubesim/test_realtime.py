@@ -3,8 +3,8 @@
 import time
 
 import kubernetes
-
 from kubesim.testing import running_kubesim
+
 from tests.kubesim.conftest import pod_body
 
 

@@ -2,7 +2,6 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from kubesim.selectors import labels_match, parse_label_selector
 from kubesim.store import Store
 

@@ -4,9 +4,9 @@ import pytest
 
 from projects.models import Cluster, Quota
 from tests.conftest import GIB
-from workloads.admission import AdmissionRefused, Launch, admit
 from workloads.cluster.manifests import build_manifests
-from workloads.launching import workload_spec
+from workloads.lifecycle.launch_execute import workload_spec
+from workloads.lifecycle.launch_request import AdmissionRefused, Launch, admit
 from workloads.models import StatusChange, WorkloadType
 from workloads.status import WorkloadStatus
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from tests.conftest import GIB
-from workloads import admission
-from workloads.admission import AdmissionRefused, Launch, admit
+from workloads.lifecycle import launch_request as admission
+from workloads.lifecycle.launch_request import AdmissionRefused, Launch, admit
 from workloads.models import Workload, WorkloadType
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,11 +7,11 @@ runs eagerly (`.apply`) in this process; the real-worker path is the tasks suite
 import time
 
 import pytest
-
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
+
 from projects.models import Cluster, Quota
 from tests.conftest import GIB
-from workloads import admission
+from workloads.lifecycle import launch_request as admission
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
 from workloads.tasks import create_workload, refresh_cluster

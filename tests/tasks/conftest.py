@@ -11,12 +11,12 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
+from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 
 from devcenter.celery import app
-from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from projects.models import Cluster, Project, Quota
 from workloads.cluster.manifests import WorkloadSpec, build_manifests
-from workloads.launching import workload_spec
+from workloads.lifecycle.launch_execute import workload_spec
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 

@@ -5,8 +5,8 @@ import pytest
 
 from workloads.cluster.manifests import build_manifests
 from workloads.models import Component, Workload, WorkloadType
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 from workloads.tasks import create_workload
 
 from .conftest import make_workload, spec_for, wait_for

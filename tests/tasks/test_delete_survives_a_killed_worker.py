@@ -12,10 +12,10 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from devcenter.celery import app
-from workloads.lifecycle import request_delete
+from workloads.lifecycle.delete_request import request_delete
 from workloads.models import Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 from .conftest import BROKER_URL, configure_broker, flush_broker, make_workload, run_in_cluster, wait_for
 

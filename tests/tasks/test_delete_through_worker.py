@@ -2,10 +2,10 @@
 
 import pytest
 
-from workloads.lifecycle import request_delete
+from workloads.lifecycle.delete_request import request_delete
 from workloads.models import Component, StatusChange, Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 from workloads.tasks import delete_workload
 
 from .conftest import make_workload, run_in_cluster, wait_for

@@ -3,7 +3,7 @@
 import pytest
 
 from workloads.cluster import build_manifests
-from workloads.launching import workload_spec
+from workloads.lifecycle.launch_execute import workload_spec
 from workloads.models import WorkloadType
 
 pytestmark = pytest.mark.django_db

@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from devcenter.celery import app
 from projects.models import Membership, Role
-from workloads.lifecycle import request_delete
+from workloads.lifecycle.delete_request import request_delete
 from workloads.models import Component, StatusChange, Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 from workloads.tasks import resend_lost_tasks
 
 from .conftest import configure_broker, make_workload, run_in_cluster, wait_for
@@ -206,7 +206,7 @@ def test_a_create_lost_in_a_redis_restart_is_resent_and_a_duplicate_is_harmless(
 ):
     broker.start()
     workload = make_workload(sim_cluster, vision, name="lost-create")
-    from workloads.admission import enqueue_create
+    from workloads.lifecycle.launch_request import enqueue_create
 
     with transaction.atomic():
         enqueue_create(workload.pk)

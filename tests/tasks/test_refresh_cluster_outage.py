@@ -2,8 +2,8 @@
 
 from projects.models import Cluster
 from workloads.models import Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 from .conftest import make_workload, run_in_cluster
 

@@ -4,8 +4,8 @@ keeps its state (Job removed by its TTL) and a live one becomes Deleted (removed
 from django.utils import timezone
 
 from workloads.models import Component, Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 from .conftest import make_workload, run_in_cluster
 

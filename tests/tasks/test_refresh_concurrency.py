@@ -7,8 +7,8 @@ from django.db import connections
 from django.utils import timezone
 
 from workloads.models import Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 from .conftest import make_workload, run_in_cluster, wait_for
 

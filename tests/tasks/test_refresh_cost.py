@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from workloads.cluster.gateway import LISTED_KINDS
 from workloads.cluster.manifests import build_manifests
 from workloads.models import Workload, WorkloadType
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 from .conftest import spec_for
 
@@ -53,7 +53,7 @@ def test_api_calls_are_one_list_per_kind_whatever_the_number_of_workloads(count,
 
 
 def test_api_calls_grow_with_pages(sim, sim_cluster, vision, monkeypatch):
-    monkeypatch.setattr("workloads.refresh.PAGE_SIZE", 100)
+    monkeypatch.setattr("workloads.sync.refresh.PAGE_SIZE", 100)
     populate(sim, sim_cluster, vision, 250)
     api_calls, _ = measure(sim, sim_cluster)
     # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds and nodes one.

@@ -2,8 +2,8 @@
 
 from projects.models import Project, Quota
 from workloads.models import Component, Workload, WorkloadType
-from workloads.refresh import refresh_cluster
 from workloads.status import WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 
 
 def labelled_job(name, project="vision", namespace="vision", submitter=None, workload_id=None):

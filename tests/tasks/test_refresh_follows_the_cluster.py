@@ -4,8 +4,8 @@ import pytest
 
 from projects.models import Cluster
 from workloads.models import Component, StatusChange, Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 from workloads.tasks import refresh_cluster as refresh_cluster_task
 
 from .conftest import make_workload, run_in_cluster, wait_for

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from workloads.deletion import fail_stuck_deletes
+from workloads.lifecycle.delete_execute import fail_stuck_deletes
 from workloads.models import Component, Workload
-from workloads.refresh import refresh_cluster
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.sync.refresh import refresh_cluster
 from workloads.tasks import delete_workload
 
 from .conftest import make_workload, run_in_cluster

@@ -33,7 +33,7 @@ def other_workload(other_project, cluster, outsider):
 @pytest.fixture
 def refresh_calls(monkeypatch):
     """Cluster ids whose refresh was sent: the real task's `delay`, which the view calls
-    after commit (workloads.queueing), records instead of publishing."""
+    after commit (workloads.lifecycle.queueing), records instead of publishing."""
     from workloads import tasks
 
     calls = []

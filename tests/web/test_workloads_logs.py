@@ -2,8 +2,8 @@
 
 import pytest
 from django.urls import reverse
-
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
+
 from projects.models import Cluster
 
 

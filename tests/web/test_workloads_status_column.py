@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from workloads import display
+from workloads.web import display
 
 
 def test_badge_reason_and_refreshed(member_client, list_url, make_workload):

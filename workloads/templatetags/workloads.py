@@ -1,8 +1,8 @@
-"""Template helpers of the Workloads pages (formatting lives in workloads.display)."""
+"""Template helpers of the Workloads pages (formatting lives in workloads.web.display)."""
 
 from django import template
 
-from workloads import display
+from workloads.web import display
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from django.shortcuts import redirect
 from django.views.generic import FormView
 
 from projects.access import ProjectMixin
-from workloads.admission import AdmissionRefused, admit
-from workloads.forms import LaunchForm
+from workloads.lifecycle.launch_request import AdmissionRefused, admit
+from workloads.web.forms import LaunchForm
 
 
 class LaunchWorkloadView(ProjectMixin, FormView):

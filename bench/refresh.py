@@ -1,6 +1,6 @@
 """Measure one cluster refresh: API calls, SQL queries and wall time at given sizes.
 
-    DATABASE_URL=postgres://... python -m workloads.bench_refresh 1000 10000
+    DATABASE_URL=postgres://... python -m bench.refresh 1000 10000
 
 Runs kubesim in-process, creates N Training workloads (rows) and their Jobs (objects; kubesim
 creates the pods), then times three refreshes: the first (every component is new, every
@@ -33,13 +33,13 @@ def main(argv=None) -> None:
 def bench(size: int):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
     from kubesim.testing import running_kubesim
+
     from projects.models import Cluster, Project, Quota
     from workloads.cluster.manifests import build_manifests
-    from workloads.launching import workload_spec
+    from workloads.lifecycle.launch_execute import workload_spec
     from workloads.models import Workload, WorkloadType
-    from workloads.refresh import refresh_cluster
+    from workloads.sync.refresh import refresh_cluster
 
     suffix = uuid.uuid4().hex[:8]
     with running_kubesim(nodes=3) as handle:

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from workloads import display
 from workloads.models import Workload
-from workloads.pagination import page_sizes
+from workloads.web import display
+from workloads.web.pagination import page_sizes
 
 
 class FragmentColumn(tables.Column):

@@ -134,7 +134,7 @@ def bench_pages(project, user):
 
 def bench_refresh(sizes):
     """Refreshes of a kubesim cluster holding N workloads (a Job and its pod each)."""
-    from workloads.bench_refresh import bench
+    from bench.refresh import bench
 
     rows = []
     for size in sizes:

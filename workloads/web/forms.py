@@ -8,8 +8,8 @@ from django import forms
 from projects.forms import MAX_GPU
 from projects.models import Cluster, Quota, dns_label_validator
 from projects.units import GIB, CoresField, GibField
-from workloads.admission import Launch
 from workloads.cluster.manifests import DEFAULT_PORTS, WORKSPACE_FLAVOURS
+from workloads.lifecycle.launch_request import Launch
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 

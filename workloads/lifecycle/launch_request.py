@@ -73,7 +73,7 @@ def enqueue_create(workload_id: int) -> None:
     """Queue `create_workload` once the transaction commits (a dead broker is logged, not raised:
     the workload stays Added and `resend_lost_tasks` queues it again once the broker is back;
     it only resends creates that were sent once, hence the stamp)."""
-    from workloads.queueing import enqueue_after_commit
+    from workloads.lifecycle.queueing import enqueue_after_commit
     from workloads.tasks import create_workload
 
     Workload.objects.filter(pk=workload_id).update(task_sent_at=timezone.now())

@@ -22,14 +22,14 @@ from django_tables2 import SingleTableMixin
 
 from projects.access import ProjectMixin
 from projects.models import Cluster
-from workloads import display
-from workloads.filters import WorkloadFilterSet
-from workloads.lifecycle import request_delete
+from workloads.lifecycle.delete_request import request_delete
+from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import Component, StatusChange, Workload
-from workloads.pagination import CappedLazyPaginator, page_sizes
-from workloads.queueing import enqueue_each_after_commit
 from workloads.status import WorkloadStatus
-from workloads.tables import WorkloadTable, list_queryset
+from workloads.web import display
+from workloads.web.filters import WorkloadFilterSet
+from workloads.web.pagination import CappedLazyPaginator, page_sizes
+from workloads.web.tables import WorkloadTable, list_queryset
 
 # How long the page polls after a Refresh before it gives up waiting for the worker.
 REFRESH_WAIT = timedelta(seconds=90)

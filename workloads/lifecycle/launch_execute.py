@@ -21,8 +21,8 @@ from workloads.cluster import (
     workload_selector,
 )
 from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, build_manifests, workspace_url
+from workloads.lifecycle.queueing import enqueue_after_commit
 from workloads.models import Component, Workload, WorkloadType
-from workloads.queueing import enqueue_after_commit
 from workloads.status import ComponentState, WorkloadStatus
 from workloads.transitions import Transition, apply_transitions, short
 

@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import StatusChange, Workload
-from workloads.queueing import enqueue_each_after_commit
 from workloads.status import WorkloadStatus
 
 

@@ -1,0 +1,1 @@
+"""`make bench`: figures for the Workloads page and the refresh (tooling, not product)."""
