@@ -216,15 +216,15 @@ WORKLOADS_MAX_PAGE_SIZE = 100
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {
-        "task": "workloads.tasks.refresh_all_clusters",
+        "task": "workloads.refresh_all_clusters",
         "schedule": float(REFRESH_INTERVAL_SECONDS),
     },
     "fail-stuck-deletes": {
-        "task": "workloads.tasks.fail_stuck_deletes",
+        "task": "workloads.fail_stuck_deletes",
         "schedule": 60.0,
     },
     "resend-lost-tasks": {
-        "task": "workloads.tasks.resend_lost_tasks",
+        "task": "workloads.resend_lost_tasks",
         "schedule": 60.0,
     },
 }

@@ -107,19 +107,6 @@ class Cluster(models.Model):
     def __str__(self):
         return self.display_name or self.name
 
-    def connection(self):
-        """How the gateway reaches this cluster (plain data: tasks and benchmarks need no ORM)."""
-        from workloads.cluster.connection import ClusterConnection
-
-        return ClusterConnection(
-            name=self.name,
-            api_url=self.api_url,
-            token=self.token,
-            kubeconfig=self.kubeconfig,
-            context=self.context,
-            verify_ssl=self.verify_ssl,
-        )
-
     def clean(self):
         if not self.kubeconfig and not self.api_url:
             raise ValidationError("Give either a kubeconfig (and context) or an API URL with a token.")

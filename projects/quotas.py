@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 
 from projects.models import Cluster, Quota, QuotaChange
 from projects.resources import RESOURCES, Resource, over_capacity
+from projects.usage import usage_by_cluster
 
 
 def _percent(part: int, whole: int) -> int:
@@ -83,21 +84,6 @@ class ClusterUsage:
     @property
     def over(self) -> bool:
         return any(r.over for r in self.resources)
-
-
-def usage_by_cluster(project, cluster_ids=None) -> dict[int, dict[str, int]]:
-    """{cluster_id: {quota_field: used}}: the requests of the project's workloads holding resources."""
-    from workloads.models import Workload
-
-    rows = Workload.objects.filter(project=project).holding_resources()
-    if cluster_ids is not None:
-        rows = rows.filter(cluster_id__in=cluster_ids)
-    rows = (
-        rows.order_by()
-        .values("cluster_id")
-        .annotate(**{r.quota_field: Sum(r.request_field) for r in RESOURCES})
-    )
-    return {row.pop("cluster_id"): row for row in rows}
 
 
 def cluster_usage(project, *, all_clusters: bool) -> list[ClusterUsage]:

@@ -90,3 +90,14 @@ def make_workload(project, cluster, member):
         return Workload.objects.create(**defaults)
 
     return make
+
+
+def record_published(monkeypatch, task_name):
+    """Record the first argument of every `task_name` sent (by `queueing.publish`) instead of
+    publishing it: for tests that run no worker (a stray message on the shared test broker
+    would reach the worker suite)."""
+    from workloads.lifecycle import queueing
+
+    calls = []
+    monkeypatch.setattr(queueing, "publish", lambda name, args: calls.append(args[0]) if name == task_name else None)
+    return calls

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.conf import settings
 
 from projects.models import Cluster
+from workloads import task_names
 from workloads.cluster import ClusterUnreachable
 from workloads.lifecycle import delete_execute as deletion
 from workloads.lifecycle import launch_execute as launching
@@ -44,23 +45,26 @@ def _attempt_limit(task) -> int:
     return task.max_retries + 1 + EXTRA_ATTEMPTS
 
 
-@shared_task
+@shared_task(name=task_names.REFRESH_CLUSTER)
 def refresh_cluster(cluster_id: int) -> dict:
     """Bring the statuses of one cluster's workloads up to date (skipped if one is running)."""
     result = refresh.refresh_cluster(cluster_id)
     return vars(result)
 
 
-@shared_task
+@shared_task(name=task_names.REFRESH_ALL_CLUSTERS)
 def refresh_all_clusters() -> int:
     """Beat: one refresh task per cluster, so clusters are refreshed in parallel."""
     ids = list(Cluster.objects.values_list("id", flat=True))
-    for cluster_id in ids:
-        refresh_cluster.delay(cluster_id)
+    queueing.send_each(task_names.REFRESH_CLUSTER, [(cluster_id,) for cluster_id in ids])
     return len(ids)
 
 
-@shared_task(autoretry_for=(ClusterUnreachable, deletion.TransientDeleteError), **RETRY_OPTIONS)
+@shared_task(
+    name=task_names.DELETE_WORKLOAD,
+    autoretry_for=(ClusterUnreachable, deletion.TransientDeleteError),
+    **RETRY_OPTIONS,
+)
 def delete_workload(self, workload_id: int) -> None:
     """Delete a Deleting workload's components (queued by lifecycle.request_delete)."""
     limit = _attempt_limit(self)
@@ -70,13 +74,13 @@ def delete_workload(self, workload_id: int) -> None:
     deletion.delete_workload(workload_id, final_attempt=_final_attempt(self))
 
 
-@shared_task
+@shared_task(name=task_names.FAIL_STUCK_DELETES)
 def fail_stuck_deletes() -> int:
     """Beat, every minute: deletes that hang longer than the limit become Delete Failed."""
     return deletion.fail_stuck_deletes()
 
 
-@shared_task(autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
+@shared_task(name=task_names.CREATE_WORKLOAD, autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
 def create_workload(self, workload_id: int) -> None:
     """Create an Added workload's objects in its cluster (queued by the launch view)."""
     limit = _attempt_limit(self)
@@ -87,7 +91,7 @@ def create_workload(self, workload_id: int) -> None:
     launching.create_workload(workload_id, attempt=attempt, final_attempt=_final_attempt(self))
 
 
-@shared_task
+@shared_task(name=task_names.RESEND_LOST_TASKS)
 def resend_lost_tasks() -> dict:
     """Beat, every minute: queue again the creates and deletes whose message was lost (a Redis
     restart, a broker down at the click). The database says what is still to do; duplicates

@@ -23,7 +23,7 @@ from devcenter.celery import app as celery_app
 from projects.models import Cluster, Quota
 from tests.browser.conftest import ARTIFACTS, choose
 from tests.tasks.conftest import celery_worker, ensure_namespace, wait_for  # noqa: F401  (the fixture)
-from workloads.cluster import ClusterGateway, workload_selector
+from workloads.cluster import ClusterConnection, ClusterGateway, workload_selector
 from workloads.models import Workload
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -121,7 +121,7 @@ def refresh_until(page, row, status, attempts=5):
 
 def in_cluster(cluster, workload):
     """(component kinds, pod names) of the workload, as the gateway reads them from kubesim."""
-    with ClusterGateway(cluster.connection()) as gateway:
+    with ClusterGateway(ClusterConnection.from_record(cluster)) as gateway:
         selector = workload_selector(workload.pk)
         kinds = sorted(c.kind for c in gateway.list_components(selector))
         pods = sorted(p.name for p in gateway.list_pods(selector))

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 
 from projects.models import Cluster, Membership, Project, Quota, Role
 from tests.browser.conftest import choose
+from tests.conftest import record_published
+from workloads import task_names
 from workloads.models import Component, StatusChange, Workload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,11 +23,7 @@ GIB = 1024**3
 def queued_deletes(monkeypatch):
     """No Celery worker runs in these tests: record the queued deletes instead of publishing them
     (a stray message on the shared test broker would reach the worker suite)."""
-    from workloads import tasks
-
-    calls = []
-    monkeypatch.setattr(tasks.delete_workload, "delay", lambda workload_id: calls.append(workload_id))
-    return calls
+    return record_published(monkeypatch, task_names.DELETE_WORKLOAD)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from projects.models import Cluster
+from tests.conftest import record_published
+from workloads import task_names
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,10 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_refresh_polls_until_the_clusters_are_refreshed(
     login, page, live_server, member, quota, cluster, make_workload, monkeypatch
 ):
-    from workloads import tasks
-
-    queued = []  # no worker in this test: record instead of publishing to the shared broker
-    monkeypatch.setattr(tasks.refresh_cluster, "delay", queued.append)
+    # No worker in this test: record instead of publishing to the shared broker.
+    queued = record_published(monkeypatch, task_names.REFRESH_CLUSTER)
     workload = make_workload(name="watched", status="pending")
     login("member")
     page.goto(f"{live_server.url}/p/vision/workloads/?name=watch")

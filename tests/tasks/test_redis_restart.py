@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from devcenter.celery import app
 from projects.models import Membership, Role
+from workloads import task_names
 from workloads.lifecycle.delete_request import request_delete
 from workloads.models import Component, StatusChange, Workload
 from workloads.status import WorkloadStatus
@@ -62,7 +63,7 @@ class PrivateRedis:
             self.process.wait(10)
         self.process = None
 
-    def queued(self, queue="celery") -> int:
+    def queued(self, queue=task_names.LIFECYCLE_QUEUE) -> int:
         return redis.Redis(port=self.port).llen(queue)
 
 

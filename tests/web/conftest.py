@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Membership, Role
+from tests.conftest import record_published
+from workloads import task_names
 
 
 @pytest.fixture
@@ -32,13 +34,9 @@ def other_workload(other_project, cluster, outsider):
 
 @pytest.fixture
 def refresh_calls(monkeypatch):
-    """Cluster ids whose refresh was sent: the real task's `delay`, which the view calls
-    after commit (workloads.lifecycle.queueing), records instead of publishing."""
-    from workloads import tasks
-
-    calls = []
-    monkeypatch.setattr(tasks.refresh_cluster, "delay", calls.append)
-    return calls
+    """Cluster ids whose refresh was sent: `queueing.publish`, which the view's after-commit
+    send calls, records instead of publishing."""
+    return record_published(monkeypatch, task_names.REFRESH_CLUSTER)
 
 
 @pytest.fixture

@@ -36,6 +36,19 @@ class ClusterConnection:
         if self.qps <= 0 or self.burst < 1:
             raise ValueError(f"cluster {self.name!r}: qps must be > 0 and burst >= 1")
 
+    @classmethod
+    def from_record(cls, cluster) -> "ClusterConnection":
+        """From anything with the registered cluster's fields (the Cluster row: plain attributes,
+        so this package needs no Django model)."""
+        return cls(
+            name=cluster.name,
+            api_url=cluster.api_url,
+            token=cluster.token,
+            kubeconfig=cluster.kubeconfig,
+            context=cluster.context,
+            verify_ssl=cluster.verify_ssl,
+        )
+
     def __repr__(self):  # never print the token
         return f"ClusterConnection(name={self.name!r}, api_url={self.api_url!r}, context={self.context!r})"
 

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from workloads import bulk
-from workloads.cluster import ClusterGateway, ClusterUnreachable
+from workloads.cluster import ClusterConnection, ClusterGateway, ClusterUnreachable
 from workloads.models import Component, Workload
 from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import Transition, apply_transitions, short, status_reason
@@ -59,7 +59,7 @@ def delete_workload(workload_id: int, *, final_attempt: bool) -> None:
     pending = [c for c in components if c.state != ComponentState.DELETED]
     if pending:
         try:
-            with ClusterGateway(workload.cluster.connection()) as gateway:
+            with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
                 for component in pending:
                     outcome = _delete_one(gateway, component)
                     if outcome is None:

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from workloads import task_names
 from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import StatusChange, Workload
 from workloads.status import WorkloadStatus
@@ -14,8 +15,6 @@ def request_delete(workloads, *, by_username: str) -> list[int]:
     `workloads` must already be scoped to what the user may see. A workload that is already
     Deleting or Deleted is left alone, so a double click or a stale page queues nothing twice.
     """
-    from workloads.tasks import delete_workload
-
     now = timezone.now()
     with transaction.atomic():
         claimed = list(
@@ -46,5 +45,5 @@ def request_delete(workloads, *, by_username: str) -> list[int]:
         )
         # After commit; a broker that is down is logged, not raised: the rows say Deleting
         # and resend_lost_tasks queues the deletes once the broker is back.
-        enqueue_each_after_commit(delete_workload, ids)
+        enqueue_each_after_commit(task_names.DELETE_WORKLOAD, ids)
     return ids

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from workloads import task_names
 from workloads.cluster import (
+    ClusterConnection,
     ClusterGateway,
     ClusterUnreachable,
     CreatedObject,
@@ -97,7 +99,7 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
         _fail(workload_id, f"cannot build the workload: {exc}")
         return
     try:
-        with ClusterGateway(workload.cluster.connection()) as gateway:
+        with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
             created = []
             if attempt > 1:
                 # An earlier run may have died after creating some objects: keep those.
@@ -135,7 +137,7 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
 def _created_by_another_run(workload: Workload, exc: CreateFailed) -> bool:
     """Whether the object that already exists carries this workload's labels."""
     try:
-        with ClusterGateway(workload.cluster.connection()) as gateway:
+        with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
             found = gateway.list_components(workload_selector(workload.id))
     except ClusterUnreachable:
         return False
@@ -151,8 +153,6 @@ def _fail(workload_id: int, message: str) -> None:
 
 
 def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]) -> None:
-    from workloads.tasks import delete_workload
-
     now = timezone.now()
     with transaction.atomic():
         row = (
@@ -180,7 +180,7 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
                 ],
                 now=now,
             )
-            enqueue_after_commit(delete_workload, workload.id)
+            enqueue_after_commit(task_names.DELETE_WORKLOAD, workload.id)
             return
         apply_transitions(
             [

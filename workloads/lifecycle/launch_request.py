@@ -13,11 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.models import Quota
-from projects.quotas import usage_by_cluster
 from projects.resources import RESOURCES
+from workloads import task_names
 from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, workspace_url
+from workloads.lifecycle.queueing import enqueue_after_commit
 from workloads.models import StatusChange, Workload, WorkloadType
 from workloads.status import WorkloadStatus
+from workloads.usage import usage_by_cluster
 
 
 class AdmissionRefused(Exception):
@@ -73,11 +75,8 @@ def enqueue_create(workload_id: int) -> None:
     """Queue `create_workload` once the transaction commits (a dead broker is logged, not raised:
     the workload stays Added and `resend_lost_tasks` queues it again once the broker is back;
     it only resends creates that were sent once, hence the stamp)."""
-    from workloads.lifecycle.queueing import enqueue_after_commit
-    from workloads.tasks import create_workload
-
     Workload.objects.filter(pk=workload_id).update(task_sent_at=timezone.now())
-    enqueue_after_commit(create_workload, workload_id)
+    enqueue_after_commit(task_names.CREATE_WORKLOAD, workload_id)
 
 
 def admit(project, cluster, user, launch: Launch) -> Workload:

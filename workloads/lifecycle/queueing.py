@@ -16,6 +16,7 @@ and a restart loses every queued message. So:
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from workloads import task_names
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import WorkloadStatus
 
@@ -40,8 +42,13 @@ BROKER_ERRORS = (OperationalError, RedisConnectionError, RedisTimeoutError, Conn
 RESEND_BATCH = 500
 
 
-def send_each(task, args_list, *, remaining: int | None = None) -> int:
-    """Send `task` once per args tuple now; stop at the first broker failure. Returns how many were sent.
+def publish(task_name: str, args: tuple) -> None:
+    """Send one task by name; its queue comes from the routes (`workloads.task_names`)."""
+    current_app.send_task(task_name, args=args)
+
+
+def send_each(task_name: str, args_list, *, remaining: int | None = None) -> int:
+    """Send `task_name` once per args tuple now; stop at the first broker failure. Returns how many were sent.
 
     `remaining`: how many sends the caller still had to make (for the warning), if not all here.
     """
@@ -49,11 +56,11 @@ def send_each(task, args_list, *, remaining: int | None = None) -> int:
     sent = 0
     for args in args_list:
         try:
-            task.delay(*args)  # (tests record sends by replacing `delay`)
+            publish(task_name, tuple(args))  # (tests record sends by replacing `publish`)
         except BROKER_ERRORS as exc:
             logger.warning(
                 "broker unreachable, %s not queued for %d workload(s) (resend_lost_tasks will queue them): %s",
-                task.name,
+                task_name,
                 total - sent,
                 exc,
             )
@@ -62,8 +69,8 @@ def send_each(task, args_list, *, remaining: int | None = None) -> int:
     return sent
 
 
-def enqueue_each_after_commit(task, ids) -> None:
-    """After commit, send `task(id)` for each id (one callback each); a dead broker is logged,
+def enqueue_each_after_commit(task_name: str, ids) -> None:
+    """After commit, send `task_name(id)` for each id (one callback each); a dead broker is logged,
     never raised, and the first failure skips the sends after it (each would wait again)."""
     ids = list(ids)
     state = {"sent": 0, "failed": False}
@@ -71,7 +78,7 @@ def enqueue_each_after_commit(task, ids) -> None:
     def send_one(workload_id):
         if state["failed"]:
             return
-        if send_each(task, [(workload_id,)], remaining=len(ids) - state["sent"]):
+        if send_each(task_name, [(workload_id,)], remaining=len(ids) - state["sent"]):
             state["sent"] += 1
         else:
             state["failed"] = True
@@ -80,9 +87,9 @@ def enqueue_each_after_commit(task, ids) -> None:
         transaction.on_commit(lambda workload_id=workload_id: send_one(workload_id))
 
 
-def enqueue_after_commit(task, *args) -> None:
-    """After commit, send `task(*args)`; a dead broker is logged, never raised."""
-    transaction.on_commit(lambda: send_each(task, [args]))
+def enqueue_after_commit(task_name: str, *args) -> None:
+    """After commit, send `task_name(*args)`; a dead broker is logged, never raised."""
+    transaction.on_commit(lambda: send_each(task_name, [args]))
 
 
 def _stale(cutoff):
@@ -106,8 +113,6 @@ def _stale(cutoff):
 
 def resend_lost(*, older_than: float | None = None, batch: int = RESEND_BATCH) -> dict:
     """Queue again the create/delete tasks of workloads that waited too long; {"delete": n, "create": n}."""
-    from workloads.tasks import create_workload, delete_workload
-
     if older_than is None:
         older_than = settings.TASK_RESEND_AFTER_SECONDS
     now = timezone.now()
@@ -126,8 +131,8 @@ def resend_lost(*, older_than: float | None = None, batch: int = RESEND_BATCH) -
         Workload.objects.filter(id__in=[workload_id for workload_id, _ in rows]).update(task_sent_at=now)
     deletes = [(workload_id,) for workload_id, status in rows if status == WorkloadStatus.DELETING]
     creates = [(workload_id,) for workload_id, status in rows if status == WorkloadStatus.ADDED]
-    sent_deletes = send_each(delete_workload, deletes)
-    sent_creates = send_each(create_workload, creates) if sent_deletes == len(deletes) else 0
+    sent_deletes = send_each(task_names.DELETE_WORKLOAD, deletes)
+    sent_creates = send_each(task_names.CREATE_WORKLOAD, creates) if sent_deletes == len(deletes) else 0
     unsent = [args[0] for args in deletes[sent_deletes:] + creates[sent_creates:]]
     if unsent:
         # Not sent after all: as due as before, so the next run tries them again.

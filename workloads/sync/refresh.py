@@ -31,7 +31,7 @@ from kubernetes.config import ConfigException
 
 from projects.models import Cluster, Quota
 from workloads import bulk
-from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
+from workloads.cluster import ClusterConnection, ClusterGateway, ClusterUnreachable, project_selector
 from workloads.models import Component, StatusChange, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import BATCH_SIZE, Transition, apply_transitions, short, status_reason
@@ -102,7 +102,7 @@ def _refresh(cluster_id: int) -> RefreshResult:
     projects = {quota.project.name: (quota.project_id, quota.effective_namespace) for quota in quotas}
     snapshot = timezone.now()
     try:
-        with ClusterGateway(cluster.connection()) as gateway:
+        with ClusterGateway(ClusterConnection.from_record(cluster)) as gateway:
             observed = gateway.list_components(project_selector(projects), PAGE_SIZE) if projects else []
             capacity = gateway.node_capacity()
     except (ClusterUnreachable, ConfigException, ValueError, OSError) as exc:

@@ -13,7 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Cluster, Quota
-from workloads.cluster import ClusterGateway, ClusterUnreachable, CreateFailed, WorkloadSpec, build_manifests
+from workloads.cluster import (
+    ClusterConnection,
+    ClusterGateway,
+    ClusterUnreachable,
+    CreateFailed,
+    WorkloadSpec,
+    build_manifests,
+)
 from workloads.cluster.labels import PROJECT as PROJECT_LABEL
 from workloads.cluster.labels import project_selector
 from workloads.models import Component, Workload, WorkloadType
@@ -50,7 +57,7 @@ class Command(BaseCommand):
         quotas = list(Quota.objects.filter(cluster=cluster).select_related("project"))
         if not quotas:
             return 0
-        with ClusterGateway(cluster.connection()) as gateway:
+        with ClusterGateway(ClusterConnection.from_record(cluster)) as gateway:
             for quota in quotas:
                 gateway.ensure_namespace(quota.effective_namespace)
             observed = gateway.list_components(project_selector(q.project.name for q in quotas))

@@ -1,0 +1,95 @@
+"""The pages behind a row's actions menu that show one workload: details and logs."""
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import DetailView
+
+from devcenter.htmx import FragmentMixin
+from workloads.logs import LOG_TAIL_CHOICES, read_workload_logs
+from workloads.models import Component, StatusChange
+from workloads.status import WorkloadStatus
+from workloads.web import display
+from workloads.web.links import list_url
+from workloads.web.scoping import WorkloadScopedMixin
+
+# Statuses whose logs may still grow: the logs page follows them.
+ACTIVE_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING})
+
+
+class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
+    template_name = "workloads/detail.html"
+    fragment_name = "live"
+    context_object_name = "workload"
+
+    def get_queryset(self):
+        return (
+            self.scoped_workloads()
+            .select_related("cluster")
+            .prefetch_related(
+                Prefetch("components", queryset=Component.objects.order_by("kind", "name")),
+                Prefetch("status_changes", queryset=StatusChange.objects.order_by("-at", "-id")),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workload = self.object
+        now = timezone.now()
+        waiting = workload.started_at is None and workload.status in ACTIVE_STATUSES
+        context.update(
+            {
+                # Queue time: created -> started (still counting while it waits).
+                "queue_time": display.duration((workload.started_at or now) - workload.created_at)
+                if workload.started_at or waiting
+                else "",
+                "run_time": display.duration((workload.finished_at or now) - workload.started_at)
+                if workload.started_at
+                else "",
+                "workspace": display.workspace_link(workload),
+                "is_active": workload.status in ACTIVE_STATUSES
+                or workload.status == WorkloadStatus.DELETING,
+                "back_url": list_url(self.project),
+            }
+        )
+        return context
+
+
+class WorkloadLogsView(FragmentMixin, WorkloadScopedMixin, DetailView):
+    """The stdout/stderr of the workload's pods; follows while it runs; downloadable."""
+
+    template_name = "workloads/logs.html"
+    fragment_name = "logs"
+    context_object_name = "workload"
+
+    def get_queryset(self):
+        return self.scoped_workloads().select_related("cluster")
+
+    def options(self):
+        try:
+            tail = int(self.request.GET.get("tail", LOG_TAIL_CHOICES[0]))
+        except ValueError:
+            tail = LOG_TAIL_CHOICES[0]
+        if tail not in LOG_TAIL_CHOICES:
+            tail = LOG_TAIL_CHOICES[0]
+        return {"tail": tail, "container": self.request.GET.get("container", "")}
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        options = self.options()
+        logs = read_workload_logs(self.object, **options)
+        if request.GET.get("download"):
+            response = HttpResponse(logs.as_text(), content_type="text/plain; charset=utf-8")
+            filename = f"{self.object.name}-{self.object.pk}-logs.txt"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        context = self.get_context_data(
+            object=self.object,
+            sections=logs.sections,
+            containers=logs.containers,
+            error=logs.error,
+            tail_choices=LOG_TAIL_CHOICES,
+            following=not logs.error and (self.object.status in ACTIVE_STATUSES or logs.pods_active),
+            **options,
+        )
+        return self.render_to_response(context)
