@@ -2,7 +2,8 @@
 
 import pytest
 
-from workloads.cluster.states import component_state, object_state
+from workloads.cluster.components import component_state, object_state
+from workloads.cluster.kinds import HELPER_KINDS
 from workloads.status import ComponentState as S
 
 
@@ -192,7 +193,7 @@ RULES = [
     # Helpers count as Completed while they exist
     *[
         (f"{kind} exists", helper(kind), S.COMPLETED, "exists")
-        for kind in ("Service", "ConfigMap", "Secret", "Ingress", "HTTPRoute", "PersistentVolumeClaim")
+        for kind in sorted(HELPER_KINDS)
     ],
 ]
 
