@@ -19,6 +19,7 @@ LIST_PATHS = {
     "Service": "/api/v1/services",
     "ConfigMap": "/api/v1/configmaps",
     "PersistentVolumeClaim": "/api/v1/persistentvolumeclaims",
+    "InferenceService": "/apis/serving.kserve.io/v1beta1/inferenceservices",
 }
 
 

@@ -91,6 +91,11 @@ KINDS = (
         "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", Role.HELPER,
         state=states.helper_state, api=k8s.CoreV1Api, method_suffix="persistent_volume_claim",
     ),
+    Kind(
+        "InferenceService", "serving.kserve.io", "v1beta1", "inferenceservices", Role.COMPONENT,
+        state=states.inference_service_state, requests=resources.inference_service_requests,
+        keep_spec=("predictor",),
+    ),
 )
 # Secrets are deliberately absent: their data is sensitive and no workload type uses them.
 

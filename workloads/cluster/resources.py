@@ -95,3 +95,16 @@ def replicas_requests(obj: dict) -> Resources:
     """Deployment / StatefulSet / ReplicaSet: the pod template times `replicas` (default 1)."""
     spec = obj.get("spec") or {}
     return pod_spec_requests((spec.get("template") or {}).get("spec")) * _count(spec.get("replicas"), 1)
+
+
+def inference_service_requests(isvc: dict) -> Resources:
+    """KServe InferenceService: its predictor's pod times `minReplicas` (default 1).
+
+    The predictor is a pod spec (`containers`, ...) and, in KServe's newer schema, a `model`
+    that runs as one more container with its own `resources`.
+    """
+    predictor = (isvc.get("spec") or {}).get("predictor") or {}
+    model = predictor.get("model")
+    containers = [*([model] if isinstance(model, dict) else []), *(predictor.get("containers") or [])]
+    pod = pod_spec_requests({**predictor, "containers": containers})
+    return pod * _count(predictor.get("minReplicas"), 1)

@@ -160,3 +160,18 @@ def replicas_state(obj: dict, pods: Sequence[dict] = ()) -> State:
 def helper_state(obj: dict, pods: Sequence[dict] = ()) -> State:
     """A Service, ConfigMap, ... never holds a workload in Pending or Running: Completed while it exists."""
     return ComponentState.COMPLETED, "exists"
+
+
+def inference_service_state(isvc: dict, pods: Sequence[dict] = ()) -> State:
+    """KServe InferenceService: its Ready condition. True -> Running; not True -> Pending with
+    the condition's reason, or Failed when the reason says it failed; absent -> Pending."""
+    ready = _conditions(isvc).get("Ready")
+    if ready is None:
+        return ComponentState.PENDING, "Pending"
+    if _is_true(ready):
+        return ComponentState.RUNNING, "ready"
+    reason = str(ready.get("reason") or "")
+    explained = _reason(reason, ready.get("message"))
+    if "failed" in reason.lower() or reason == "ProgressDeadlineExceeded":
+        return ComponentState.FAILED, explained
+    return ComponentState.PENDING, explained or "not ready"
