@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workloads import bulk
+from workloads.cluster.kinds import HELPER_KINDS
 from workloads.models import StatusChange, Workload
 from workloads.status import FINISHED, WorkloadStatus
 
@@ -111,7 +112,7 @@ _EXPLAINED_BY = {
     WorkloadStatus.DELETED: ("deleted",),
 }
 # Helper objects (Service, ConfigMap...) rarely explain anything: mention them last.
-_HELPER_KINDS = frozenset({"Service", "ConfigMap", "Secret", "Ingress", "HTTPRoute", "PersistentVolumeClaim"})
+_HELPER_KINDS = HELPER_KINDS
 
 
 def status_reason(status: WorkloadStatus, components) -> str:

@@ -143,6 +143,34 @@ def test_helpers_request_nothing_and_bad_quantities_count_as_zero():
     assert object_requests(pod) == Resources(0, 0, 2**30)
 
 
+def inference_service(predictor):
+    return {"kind": "InferenceService", "apiVersion": "serving.kserve.io/v1beta1", "spec": {"predictor": predictor}}
+
+
+def test_inference_service_requests_its_model_times_min_replicas():
+    model = {"modelFormat": {"name": "vllm"}, "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "16Gi"}}}
+    assert object_requests(inference_service({"model": model})) == Resources(gpu=1, memory_bytes=16 * 2**30)
+    assert object_requests(inference_service({"model": model, "minReplicas": 3})).gpu == 3
+
+
+def test_inference_service_requests_its_predictor_containers():
+    predictor = {
+        "minReplicas": 2,
+        "containers": [
+            {"name": "kserve-container", "resources": {"requests": {"cpu": "2", "memory": "4Gi"}}},
+            {"name": "sidecar", "resources": {"requests": {"cpu": "500m"}}},
+        ],
+    }
+    assert object_requests(inference_service(predictor)) == Resources(0, 2 * 2500, 2 * 4 * 2**30)
+
+
+def test_inference_service_scaled_to_zero_or_without_resources_requests_nothing():
+    model = {"resources": {"requests": {"cpu": "1"}}}
+    assert object_requests(inference_service({"model": model, "minReplicas": 0})) == Resources()
+    assert object_requests(inference_service({"model": {"modelFormat": {"name": "sklearn"}}})) == Resources()
+    assert object_requests({"kind": "InferenceService"}) == Resources()
+
+
 def test_unlabelled_owner_loop_does_not_hang():
     a = crashing_pod("a", "a", "b")
     b = crashing_pod("b", "b", "a")

@@ -1,11 +1,12 @@
 """list_components: one paged LIST per kind finds many workloads; owned pods feed owners."""
 
+import logging
 import math
 
 import pytest
 
 from workloads.cluster import ClusterUnreachable, labels, project_selector, workload_selector
-from workloads.cluster.gateway import LISTED_KINDS
+from workloads.cluster.kinds import KINDS, Kind, Role
 from workloads.cluster.manifests import WorkloadSpec, build_manifests
 from workloads.status import ComponentState as S
 
@@ -18,6 +19,7 @@ LIST_PATHS = {
     "Service": "/api/v1/services",
     "ConfigMap": "/api/v1/configmaps",
     "PersistentVolumeClaim": "/api/v1/persistentvolumeclaims",
+    "InferenceService": "/apis/serving.kserve.io/v1beta1/inferenceservices",
 }
 
 
@@ -108,7 +110,7 @@ def test_paging_costs_one_request_per_page_and_kind(many, gateway):
     assert {kind: len([r for r in requests if r.path == LIST_PATHS[kind]]) for kind in LIST_PATHS} == expected
     assert len(requests) == sum(expected.values())
     assert counts["Pod"] > page_size  # the pods really were paged
-    assert len(LISTED_KINDS) == len(LIST_PATHS)
+    assert len(KINDS) == len(LIST_PATHS)
 
 
 def test_crash_looping_deployment_is_failed_with_the_pod_reason(sim, gateway):
@@ -240,9 +242,11 @@ def test_wrong_token_means_the_cluster_cannot_be_read(connect):
 
 
 def test_expired_continue_token_restarts_the_list_once(sim, gateway):
+    from dataclasses import replace
+
     from kubernetes import client as k8s
 
-    from workloads.cluster.gateway import ListedKind
+    from workloads.cluster.kinds import by_name
 
     for index in range(10):
         sim.create(
@@ -270,11 +274,34 @@ def test_expired_continue_token_restarts_the_list_once(sim, gateway):
                 sim.compact()
             return response
 
-    gateway.listed_kinds = (
-        ListedKind("ConfigMap", "v1", CompactingCoreV1Api, "list_config_map_for_all_namespaces"),
-    )
+    gateway.listed_kinds = (replace(by_name["ConfigMap"], api=CompactingCoreV1Api),)
     sim.reset_requests()
     components = gateway.list_components(project_selector(["vision"]), page_size=4)
     assert sorted(c.name for c in components) == sorted(f"cm-{index}" for index in range(10))
     pages = [r for r in sim.requests if r.path == "/api/v1/configmaps"]
     assert len(pages) == 2 + 3  # page 1, page 2 answered 410, then 3 pages from the start
+
+
+WIDGET = Kind(
+    "Widget", "widgets.example.com", "v1", "widgets", Role.COMPONENT, state=lambda obj, pods: (S.RUNNING, "up")
+)
+
+
+def test_a_custom_resource_the_cluster_does_not_serve_is_skipped(sim, gateway, caplog):
+    create(sim, workload(6))
+    sim.advance(5)
+    gateway.listed_kinds = (*KINDS, WIDGET)
+    sim.reset_requests()
+    with caplog.at_level(logging.DEBUG, logger="workloads.cluster.gateway"):
+        components = gateway.list_components(project_selector(["vision"]))
+    assert [c.kind for c in components] == ["Job"]
+    assert sim.requests.count(method="GET", path="/apis/widgets.example.com/v1/widgets") == 1  # answered 404
+    assert "Widget is not served" in caplog.text
+
+
+def test_other_errors_on_a_custom_resource_still_mean_unreachable(sim, gateway):
+    gateway.listed_kinds = (*KINDS, WIDGET)
+    sim.faults.add(method="GET", path=r"/apis/widgets.example.com/", status=503, message="overloaded", times=None)
+    with pytest.raises(ClusterUnreachable) as error:
+        gateway.list_components(project_selector(["vision"]))
+    assert error.value.status_code == 503

@@ -2,7 +2,8 @@
 
 import pytest
 
-from workloads.cluster.states import component_state, object_state
+from workloads.cluster.components import component_state, object_state
+from workloads.cluster.kinds import HELPER_KINDS
 from workloads.status import ComponentState as S
 
 
@@ -57,6 +58,16 @@ def replicated(kind="Deployment", replicas=3, ready=0, conditions=()):
 
 def helper(kind):
     return {"apiVersion": "v1", "kind": kind, "metadata": {"name": "h", "uid": "u-h"}}
+
+
+def inference_service(*conditions):
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "isvc", "uid": "u-isvc"},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}}}},
+        "status": {"conditions": list(conditions)} if conditions else {},
+    }
 
 
 BACKOFF = "Job has reached the specified backoff limit"
@@ -189,10 +200,35 @@ RULES = [
     ("statefulset ready", replicated("StatefulSet", replicas=1, ready=1), S.RUNNING, "1 of 1 ready"),
     ("statefulset starting", replicated("StatefulSet", replicas=1), S.PENDING, "0 of 1 ready"),
     ("replicaset ready", replicated("ReplicaSet", replicas=2, ready=2), S.RUNNING, "2 of 2 ready"),
+    # KServe InferenceService: its Ready condition
+    ("inference service ready", inference_service(condition("Ready")), S.RUNNING, "ready"),
+    ("inference service without status", inference_service(), S.PENDING, "Pending"),
+    (
+        "inference service not ready yet",
+        inference_service(
+            condition("PredictorReady", "False", "MinimumReplicasUnavailable"),
+            condition("Ready", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+        ),
+        S.PENDING,
+        "MinimumReplicasUnavailable: Deployment does not have minimum availability.",
+    ),
+    ("inference service unknown", inference_service(condition("Ready", "Unknown")), S.PENDING, "not ready"),
+    (
+        "inference service whose revision failed",
+        inference_service(condition("Ready", "False", "RevisionFailed", "Revision failed: image not found")),
+        S.FAILED,
+        "RevisionFailed: Revision failed: image not found",
+    ),
+    (
+        "inference service whose predictor timed out",
+        inference_service(condition("Ready", "False", "ProgressDeadlineExceeded")),
+        S.FAILED,
+        "ProgressDeadlineExceeded",
+    ),
     # Helpers count as Completed while they exist
     *[
         (f"{kind} exists", helper(kind), S.COMPLETED, "exists")
-        for kind in ("Service", "ConfigMap", "Secret", "Ingress", "HTTPRoute", "PersistentVolumeClaim")
+        for kind in sorted(HELPER_KINDS)
     ],
 ]
 
@@ -259,3 +295,9 @@ def test_job_whose_pods_wait_to_start_is_pending():
     assert component_state(job(active=2), [pod("Pending"), pod("Pending")]) == (S.PENDING, "2 pending")
     assert component_state(job(active=2), [pod("Pending"), pod("Running")]) == (S.RUNNING, "2 active")
     assert component_state(job(active=1), []) == (S.RUNNING, "1 active")
+
+
+def test_crash_looping_predictor_pods_make_their_inference_service_failed():
+    crashing = pod("Running", waiting="CrashLoopBackOff", message="back-off 10s")
+    not_ready = inference_service(condition("Ready", "False", "MinimumReplicasUnavailable"))
+    assert component_state(not_ready, [crashing]) == (S.FAILED, "CrashLoopBackOff: back-off 10s")

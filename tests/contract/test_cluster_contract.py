@@ -1,6 +1,7 @@
 """What devcenter relies on from the Kubernetes API, through the gateway and the real client."""
 
 import pytest
+from kubernetes import client as k8s
 
 from workloads.cluster import CreateFailed, DeleteResult, WorkloadSpec, build_manifests
 from workloads.cluster.labels import project_selector, workload_selector
@@ -104,3 +105,36 @@ def test_pod_logs_can_be_read(gateway, namespace):
 def test_node_capacity_is_read_from_ready_nodes(gateway):
     capacity = gateway.node_capacity()
     assert capacity.cpu_millicores > 0 and capacity.memory_bytes > 0
+
+
+def test_custom_resources_are_listed_by_label_selector_with_paging(gateway, namespace):
+    group, version, plural = "serving.kserve.io", "v1beta1", "inferenceservices"
+    served = {g.name for g in k8s.ApisApi(gateway.api_client).get_api_versions().groups}
+    if group not in served:
+        pytest.skip(f"{group} is not served here (KServe's CRD is not installed)")
+    for index in range(5):
+        body = {
+            "apiVersion": f"{group}/{version}",
+            "kind": "InferenceService",
+            "metadata": {
+                "name": f"isvc-{index}",
+                "labels": {"devcenter.io/workload-id": f"i{index}", "devcenter.io/project": "contract"},
+            },
+            "spec": {
+                "predictor": {
+                    "model": {
+                        "modelFormat": {"name": "sklearn"},
+                        "storageUri": "gs://kfserving-examples/models/sklearn/1.0/model",
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                    }
+                }
+            },
+        }
+        k8s.CustomObjectsApi(gateway.api_client).create_namespaced_custom_object(
+            group, version, namespace, plural, body, _request_timeout=gateway.timeout
+        )
+    found = gateway.list_components(project_selector(["contract"]), page_size=2)
+    mine = [c for c in found if c.namespace == namespace]
+    assert sorted(c.workload_id for c in mine) == [f"i{index}" for index in range(5)]
+    assert {(c.kind, c.api_version) for c in mine} == {("InferenceService", f"{group}/{version}")}
+    assert all(c.requests.cpu_millicores == 10 for c in mine)

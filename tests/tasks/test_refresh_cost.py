@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from workloads.cluster.gateway import LISTED_KINDS
+from workloads.cluster.kinds import KINDS
 from workloads.cluster.manifests import build_manifests
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
@@ -49,7 +49,7 @@ def test_api_calls_are_one_list_per_kind_whatever_the_number_of_workloads(count,
     assert Workload.objects.filter(status=WorkloadStatus.RUNNING).count() == count
     steady_api, _ = measure(sim, sim_cluster)
     # One LIST per kind (one page each at these sizes) and one LIST of nodes.
-    assert first_api == steady_api == len(LISTED_KINDS) + 1
+    assert first_api == steady_api == len(KINDS) + 1
 
 
 def test_api_calls_grow_with_pages(sim, sim_cluster, vision, monkeypatch):
@@ -57,7 +57,7 @@ def test_api_calls_grow_with_pages(sim, sim_cluster, vision, monkeypatch):
     populate(sim, sim_cluster, vision, 250)
     api_calls, _ = measure(sim, sim_cluster)
     # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds and nodes one.
-    assert api_calls == len(LISTED_KINDS) + 1 + 2 * 2
+    assert api_calls == len(KINDS) + 1 + 2 * 2
 
 
 def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):

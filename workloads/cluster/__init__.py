@@ -5,17 +5,19 @@
     with ClusterGateway(ClusterConnection("gpu-1", kubeconfig="~/.kube/config")) as gateway:
         components = gateway.list_components(project_selector(["vision", "nlp"]))
 
-Pure parts (no I/O, usable anywhere): `states` (object -> component state), `components`
-(objects -> top-level components), `manifests` (WorkloadSpec -> objects), `quantities`,
-`labels`. No Django models or settings are imported here.
+Pure parts (no I/O, usable anywhere): `kinds` (the kind registry: one record per Kubernetes
+kind), `states` (object -> component state), `resources` (object -> requested resources),
+`components` (objects -> top-level components), `manifests` (WorkloadSpec -> objects),
+`quantities`, `labels`. No Django models or settings are imported here.
 """
 
-from .components import ObservedComponent, Resources, observe
+from .components import ObservedComponent, observe
 from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, GatewayError, LogsUnavailable
 from .gateway import ClusterGateway, CreatedObject, DeleteOutcome, DeleteResult, PodInfo
 from .labels import project_selector, workload_selector
 from .manifests import WorkloadSpec, build_manifests, workspace_url
+from .resources import Resources
 
 __all__ = [
     "ClusterConnection",

@@ -2,56 +2,21 @@
 
 `observe(objects)` takes the objects of one LIST per kind (plain dicts, any order), links them
 through `ownerReferences` (pod -> replicaset -> deployment, pod -> job), and returns only the
-top-level ones as `ObservedComponent`s; the pods they own feed their state (see `states`).
-An object whose owner was not listed (not labelled, or already deleted) is top-level itself.
+top-level ones as `ObservedComponent`s; the pods they own feed their state. An object whose
+owner was not listed (not labelled, or already deleted) is top-level itself. Each kind's state
+and requests functions come from the kind registry (`kinds.py`).
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from workloads.status import ComponentState
 
-from . import labels
-from .quantities import count, cpu_millicores, memory_bytes
-from .states import component_state
-
-GPU = "nvidia.com/gpu"
-
-
-@dataclass(frozen=True)
-class Resources:
-    gpu: int = 0
-    cpu_millicores: int = 0
-    memory_bytes: int = 0
-
-    def __add__(self, other: "Resources") -> "Resources":
-        return Resources(
-            self.gpu + other.gpu,
-            self.cpu_millicores + other.cpu_millicores,
-            self.memory_bytes + other.memory_bytes,
-        )
-
-    def __mul__(self, factor: int) -> "Resources":
-        return Resources(self.gpu * factor, self.cpu_millicores * factor, self.memory_bytes * factor)
-
-    @classmethod
-    def from_quantities(cls, quantities: dict | None) -> "Resources":
-        """From a `requests`/`allocatable` map: {"nvidia.com/gpu": "1", "cpu": "500m", ...}."""
-        quantities = quantities or {}
-        return cls(
-            gpu=_lenient(count, quantities.get(GPU, 0)),
-            cpu_millicores=_lenient(cpu_millicores, quantities.get("cpu", 0)),
-            memory_bytes=_lenient(memory_bytes, quantities.get("memory", 0)),
-        )
-
-
-def _lenient(parse, value) -> int:
-    """A malformed quantity on someone else's object counts as 0 rather than failing a refresh."""
-    try:
-        return parse(value)
-    except ValueError:
-        return 0
+from . import kinds, labels
+from .resources import Resources
+from .states import State, pod_failure
 
 
 @dataclass(frozen=True)
@@ -73,46 +38,42 @@ class ObservedComponent:
     created_at: datetime | None = None
 
 
-def _container_requests(container: dict) -> Resources:
-    """A container's requests; a resource with only a limit is requested at its limit."""
-    resources = container.get("resources") or {}
-    merged = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
-    return Resources.from_quantities(merged)
+def object_state(obj: dict) -> State:
+    """The state of one object on its own (owned pods not considered)."""
+    return _own_state(obj, ())
 
 
-def pod_spec_requests(pod_spec: dict | None) -> Resources:
-    """What one pod requests: max(sum of containers, largest init container), per resource."""
-    pod_spec = pod_spec or {}
-    total = Resources()
-    for container in pod_spec.get("containers") or []:
-        total = total + _container_requests(container)
-    for container in pod_spec.get("initContainers") or []:
-        init = _container_requests(container)
-        total = Resources(
-            max(total.gpu, init.gpu),
-            max(total.cpu_millicores, init.cpu_millicores),
-            max(total.memory_bytes, init.memory_bytes),
-        )
-    return total
+def component_state(obj: dict, pods: Sequence[dict] = ()) -> State:
+    """The state of a top-level object, with the pods it owns (directly or not) feeding it.
+
+    A pod waiting in CrashLoopBackOff, ImagePullBackOff, ErrImagePull or
+    CreateContainerConfigError makes its owner Failed with that reason, unless the owner has
+    already finished (Completed or Failed on its own conditions).
+    """
+    pods = list(pods)
+    state, reason = _own_state(obj, pods)
+    if state in (ComponentState.COMPLETED, ComponentState.FAILED):
+        return state, reason
+    for pod in pods:
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in (None, "Pending", "Running"):
+            failure = pod_failure(pod)
+            if failure:
+                return ComponentState.FAILED, failure
+    return state, reason
+
+
+def _own_state(obj: dict, pods: list[dict]) -> State:
+    kind = kinds.by_name.get(obj.get("kind"))
+    if kind is None:
+        return ComponentState.UNKNOWN, f"unknown kind {obj.get('kind')}"
+    return kind.state(obj, pods)
 
 
 def object_requests(obj: dict) -> Resources:
-    """Requests of a top-level object: its pod template times replicas / parallelism."""
-    kind = obj.get("kind")
-    spec = obj.get("spec") or {}
-    if kind == "Pod":
-        return pod_spec_requests(spec)
-    template = (spec.get("template") or {}).get("spec")
-    if kind == "Job":
-        pods = spec.get("parallelism")
-        pods = 1 if pods is None else int(pods)
-        if spec.get("completions") is not None:
-            pods = min(pods, int(spec["completions"]))
-        return pod_spec_requests(template) * pods
-    if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        replicas = spec.get("replicas")
-        return pod_spec_requests(template) * (1 if replicas is None else int(replicas))
-    return Resources()
+    """What a top-level object requests (its pod template times replicas, ...); unknown kinds nothing."""
+    kind = kinds.by_name.get(obj.get("kind"))
+    return kind.requests(obj) if kind else Resources()
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -1,8 +1,9 @@
 """ClusterGateway: every call devcenter makes to a Kubernetes API goes through here.
 
-- Reads are one paged LIST per kind across all namespaces with a label selector, parsed as
-  raw JSON (`_preload_content=False` + `json.loads`): the client's typed deserialisation of
-  10k pods costs seconds.
+- Reads are one paged LIST per kind of the registry (`kinds.py`) across all namespaces with a
+  label selector, parsed as raw JSON (`_preload_content=False` + `json.loads`): the client's
+  typed deserialisation of 10k pods costs seconds. Custom resources are listed the same way
+  through `CustomObjectsApi`; one the cluster does not serve (its CRD is not installed) is skipped.
 - Any failure to read raises `ClusterUnreachable`; statuses are then left as they were.
 - Deletes name the object, send `propagationPolicy=Background` (a Job's server default,
   Orphan, leaves its pods running) and `preconditions.uid` (a re-created object with the same
@@ -25,53 +26,15 @@ from pydantic import ValidationError
 
 from workloads.status import ComponentState
 
-from .components import ObservedComponent, Resources, observe, parse_time
+from .components import ObservedComponent, observe, parse_time
 from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
+from .kinds import KINDS, POD, Kind, by_name
+from .resources import Resources
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ListedKind:
-    kind: str
-    api_version: str
-    api: type
-    method: str  # the *_for_all_namespaces LIST method
-
-
-# One LIST (paged) per kind and refresh. Secrets are not listed: their data is sensitive
-# and no workload type uses them as a component.
-LISTED_KINDS = (
-    ListedKind("Pod", "v1", k8s.CoreV1Api, "list_pod_for_all_namespaces"),
-    ListedKind("Job", "batch/v1", k8s.BatchV1Api, "list_job_for_all_namespaces"),
-    ListedKind("Deployment", "apps/v1", k8s.AppsV1Api, "list_deployment_for_all_namespaces"),
-    ListedKind("StatefulSet", "apps/v1", k8s.AppsV1Api, "list_stateful_set_for_all_namespaces"),
-    ListedKind("ReplicaSet", "apps/v1", k8s.AppsV1Api, "list_replica_set_for_all_namespaces"),
-    ListedKind("Service", "v1", k8s.CoreV1Api, "list_service_for_all_namespaces"),
-    ListedKind("ConfigMap", "v1", k8s.CoreV1Api, "list_config_map_for_all_namespaces"),
-    ListedKind(
-        "PersistentVolumeClaim", "v1", k8s.CoreV1Api, "list_persistent_volume_claim_for_all_namespaces"
-    ),
-)
-
-# kind -> (API class, method suffix) for create_namespaced_X / delete_namespaced_X / read_namespaced_X
-TYPED_KINDS = {
-    "Pod": (k8s.CoreV1Api, "pod"),
-    "Service": (k8s.CoreV1Api, "service"),
-    "ConfigMap": (k8s.CoreV1Api, "config_map"),
-    "Secret": (k8s.CoreV1Api, "secret"),
-    "PersistentVolumeClaim": (k8s.CoreV1Api, "persistent_volume_claim"),
-    "Job": (k8s.BatchV1Api, "job"),
-    "Deployment": (k8s.AppsV1Api, "deployment"),
-    "StatefulSet": (k8s.AppsV1Api, "stateful_set"),
-    "ReplicaSet": (k8s.AppsV1Api, "replica_set"),
-    "Ingress": (k8s.NetworkingV1Api, "ingress"),
-}
-# kind -> (group, version, plural) for kinds the typed client does not know
-CUSTOM_KINDS = {
-    "HTTPRoute": ("gateway.networking.k8s.io", "v1", "httproutes"),
-}
 # Answers that mean "try again later" rather than "the API refused": raised as unreachable.
 TRANSIENT_STATUSES = frozenset({0, 429, 502, 503, 504})
 # What a failed create may raise, after which the objects already created are deleted again.
@@ -160,7 +123,7 @@ def _read_json(response) -> dict:
 class ClusterGateway:
     """The operations devcenter needs on one cluster (see the module docstring)."""
 
-    listed_kinds = LISTED_KINDS
+    listed_kinds = KINDS
 
     def __init__(self, connection: ClusterConnection):
         self.connection = connection
@@ -218,38 +181,49 @@ class ClusterGateway:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(exc) from exc
 
-    def _list_all(self, listed: ListedKind, label_selector: str, page_size: int) -> list[dict]:
+    def _list_page(self, kind: Kind, label_selector: str, limit: int, token: str | None) -> dict:
+        """One LIST page of `kind` across all namespaces, as raw JSON."""
+        options = {
+            "label_selector": label_selector,
+            "limit": limit,
+            "_preload_content": False,
+            "_request_timeout": self.timeout,
+        }
+        if token:
+            options["_continue"] = token
+        if kind.custom:
+            response = self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
+        else:
+            response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
+        return _read_json(response)
+
+    def _list_all(self, kind: Kind, label_selector: str, page_size: int) -> list[dict]:
         """Every object of one kind matching `label_selector`, slimmed, one LIST page at a time.
 
         An expired `continue` token (410, after ~5 minutes or a compaction) restarts the list
-        once from the beginning: pages from two snapshots are never mixed.
+        once from the beginning: pages from two snapshots are never mixed. A custom resource
+        answered with 404 is not installed on this cluster: there is nothing of it to list.
         """
-        method = getattr(self._api(listed.api), listed.method)
         for attempt in range(2):
             objects: list[dict] = []
             token = None
             try:
                 while True:
-                    kwargs = {"_continue": token} if token else {}
-                    response = method(
-                        label_selector=label_selector,
-                        limit=page_size,
-                        _preload_content=False,
-                        _request_timeout=self.timeout,
-                        **kwargs,
-                    )
-                    page = _read_json(response)
+                    page = self._list_page(kind, label_selector, page_size, token)
                     for item in page.get("items") or []:
-                        item["kind"] = listed.kind  # items of a List carry neither
-                        item["apiVersion"] = listed.api_version
-                        objects.append(_slim(item))
+                        item["kind"] = kind.name  # items of a typed List carry neither
+                        item["apiVersion"] = kind.api_version
+                        objects.append(_slim(item, kind))
                     token = (page.get("metadata") or {}).get("continue")
                     if not token:
                         return objects
             except ApiException as exc:
+                if exc.status == 404 and kind.custom:
+                    logger.debug("%s is not served by cluster %s; skipped", kind.name, self.connection.name)
+                    return []
                 if exc.status != 410 or not token or attempt:
                     raise
-                logger.info("continue token expired listing %s; listing again", listed.kind)
+                logger.info("continue token expired listing %s; listing again", kind.name)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- reads ------------------------------------------------------------------------------
@@ -260,8 +234,8 @@ class ClusterGateway:
             raise ValueError("page_size must be >= 1")
         objects = []
         with self._reading(), _gc_paused():
-            for listed in self.listed_kinds:
-                objects.extend(self._list_all(listed, label_selector, page_size))
+            for kind in self.listed_kinds:
+                objects.extend(self._list_all(kind, label_selector, page_size))
         return objects
 
     def list_components(self, label_selector: str, page_size: int = 500) -> list[ObservedComponent]:
@@ -273,7 +247,7 @@ class ClusterGateway:
     def list_pods(self, label_selector: str, page_size: int = 500) -> list[PodInfo]:
         """The pods matching `label_selector` (for the logs page), oldest first."""
         with self._reading():
-            pods = self._list_all(LISTED_KINDS[0], label_selector, page_size)
+            pods = self._list_all(POD, label_selector, page_size)
         infos = []
         for pod in pods:
             metadata, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
@@ -443,22 +417,38 @@ class ClusterGateway:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def _typed(self, kind: str, verb: str):
-        try:
-            api_class, suffix = TYPED_KINDS[kind]
-        except KeyError:
-            return None
-        return getattr(self._api(api_class), f"{verb}_namespaced_{suffix}")
+    def _typed(self, kind: Kind, verb: str):
+        """The typed client's `<verb>_namespaced_<suffix>` method of `kind`."""
+        return getattr(self._api(kind.api), f"{verb}_namespaced_{kind.method_suffix}")
 
-    def _read_raw(self, kind: str, namespace: str, name: str) -> dict:
-        read = self._typed(kind, "read")
-        if read is not None:
-            response = read(name, namespace, _preload_content=False, _request_timeout=self.timeout)
-        else:
-            group, version, plural = CUSTOM_KINDS[kind]
+    def _read_raw(self, kind: Kind, namespace: str, name: str) -> dict:
+        options = {"_preload_content": False, "_request_timeout": self.timeout}
+        if kind.custom:
             response = self.custom.get_namespaced_custom_object(
-                group, version, namespace, plural, name, _preload_content=False, _request_timeout=self.timeout
+                kind.group, kind.version, namespace, kind.plural, name, **options
             )
+        else:
+            response = self._typed(kind, "read")(name, namespace, **options)
+        return _read_json(response)
+
+    def _delete_raw(self, kind: Kind, namespace: str, name: str, options: k8s.V1DeleteOptions) -> dict:
+        request = {"body": options, "_preload_content": False, "_request_timeout": self.timeout}
+        if kind.custom:
+            response = self.custom.delete_namespaced_custom_object(
+                kind.group, kind.version, namespace, kind.plural, name, **request
+            )
+        else:
+            response = self._typed(kind, "delete")(name, namespace, **request)
+        return _read_json(response)  # read it all: an unread body would poison the pooled connection
+
+    def _create_raw(self, kind: Kind, namespace: str, manifest: dict) -> dict:
+        options = {"_preload_content": False, "_request_timeout": self.timeout}
+        if kind.custom:
+            response = self.custom.create_namespaced_custom_object(
+                kind.group, kind.version, namespace, kind.plural, manifest, **options
+            )
+        else:
+            response = self._typed(kind, "create")(namespace, manifest, **options)
         return _read_json(response)
 
     def delete_component(self, kind: str, namespace: str, name: str, uid: str) -> DeleteOutcome:
@@ -473,40 +463,24 @@ class ClusterGateway:
             raise ValueError("refusing to delete without a namespace")
         if not uid:
             raise ValueError("delete_component needs the object's uid (preconditions.uid)")
-        if kind not in TYPED_KINDS and kind not in CUSTOM_KINDS:
+        registered = by_name.get(kind)
+        if registered is None:
             raise ValueError(f"cannot delete objects of kind {kind!r}")
         options = k8s.V1DeleteOptions(
             propagation_policy="Background", preconditions=k8s.V1Preconditions(uid=uid)
         )
         try:
             with self._connecting():
-                delete = self._typed(kind, "delete")
-                if delete is not None:
-                    response = delete(
-                        name, namespace, body=options, _preload_content=False, _request_timeout=self.timeout
-                    )
-                else:
-                    group, version, plural = CUSTOM_KINDS[kind]
-                    response = self.custom.delete_namespaced_custom_object(
-                        group,
-                        version,
-                        namespace,
-                        plural,
-                        name,
-                        body=options,
-                        _preload_content=False,
-                        _request_timeout=self.timeout,
-                    )
-                _read_json(response)  # read it all: an unread body would poison the pooled connection
+                self._delete_raw(registered, namespace, name, options)
         except ApiException as exc:
             if exc.status == 404:
                 return DeleteOutcome(DeleteResult.ALREADY_GONE, status_message(exc), 404)
             if exc.status == 409:
-                return self._after_conflict(kind, namespace, name, uid, exc)
+                return self._after_conflict(registered, namespace, name, uid, exc)
             return DeleteOutcome(DeleteResult.FAILED, status_message(exc), exc.status)
         return DeleteOutcome(DeleteResult.DELETED, f"{kind} {namespace}/{name} deleted", 200)
 
-    def _after_conflict(self, kind, namespace, name, uid, conflict: ApiException) -> DeleteOutcome:
+    def _after_conflict(self, kind: Kind, namespace, name, uid, conflict: ApiException) -> DeleteOutcome:
         """409 on a uid precondition: the name may now belong to a re-created object."""
         try:
             with self._connecting():
@@ -519,7 +493,7 @@ class ClusterGateway:
         if current_uid != uid:
             return DeleteOutcome(
                 DeleteResult.ALREADY_GONE,
-                f"{kind} {namespace}/{name} was re-created (uid {current_uid}); the original is gone",
+                f"{kind.name} {namespace}/{name} was re-created (uid {current_uid}); the original is gone",
                 409,
             )
         return DeleteOutcome(DeleteResult.FAILED, status_message(conflict), 409)
@@ -556,24 +530,11 @@ class ClusterGateway:
         return created
 
     def _create_one(self, manifest: dict, kind: str, namespace: str, name: str) -> CreatedObject:
+        registered = by_name.get(kind)
+        if registered is None:
+            raise CreateFailed(f"cannot create objects of kind {kind!r}", kind=kind, name=name)
         with self._connecting():
-            create = self._typed(kind, "create")
-            if create is not None:
-                response = create(namespace, manifest, _preload_content=False, _request_timeout=self.timeout)
-            elif kind in CUSTOM_KINDS:
-                group, version, plural = CUSTOM_KINDS[kind]
-                response = self.custom.create_namespaced_custom_object(
-                    group,
-                    version,
-                    namespace,
-                    plural,
-                    manifest,
-                    _preload_content=False,
-                    _request_timeout=self.timeout,
-                )
-            else:
-                raise CreateFailed(f"cannot create objects of kind {kind!r}", kind=kind, name=name)
-            body = _read_json(response)
+            body = self._create_raw(registered, namespace, manifest)
         meta = body.get("metadata") or {}
         return CreatedObject(
             kind=kind,
@@ -595,15 +556,12 @@ class ClusterGateway:
                 logger.exception("could not undo %s %s/%s", obj.kind, obj.namespace, obj.name)
 
 
-_KEEP_SPEC = ("replicas", "completions", "parallelism", "suspend", "containers", "initContainers", "template")
-
-
-def _slim(obj: dict) -> dict:
+def _slim(obj: dict, kind: Kind) -> dict:
     """Keep only what states, owners and requests need (the full object can be large)."""
     metadata = obj.get("metadata") or {}
     annotations = metadata.get("annotations") or {}
     spec = obj.get("spec") or {}
-    slim_spec = {key: spec[key] for key in _KEEP_SPEC if key in spec}
+    slim_spec = {key: spec[key] for key in kind.keep_spec if key in spec}
     template = slim_spec.get("template")
     if template:
         template_spec = template.get("spec") or {}

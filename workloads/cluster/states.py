@@ -1,16 +1,14 @@
 """Kubernetes object -> (ComponentState, reason): the rules of SPEC.md, "Component states".
 
-Pure: takes objects as plain dicts (parsed JSON), does no I/O. Conditions are read first,
-counters second. Reasons are short plain words ("2 of 3 ready", "BackoffLimitExceeded: Job
-has reached the specified backoff limit").
-
-Pods owned by a Job or a ReplicaSet/Deployment/StatefulSet are not components; pass them as
-`pods` to `component_state(owner, pods)` so a container stuck in CrashLoopBackOff or
-ImagePullBackOff makes the owner Failed with that reason, and a Job whose pods all wait to
-start is Pending rather than Running (its `active` counter includes pending pods).
+Pure: takes objects as plain dicts (parsed JSON), does no I/O. One function per kind (the
+kind registry, `kinds.py`, names each kind's), called as `state(obj, pods)` where `pods` are
+the pods the object owns, directly or not. Conditions are read first, counters second.
+Reasons are short plain words ("2 of 3 ready", "BackoffLimitExceeded: Job has reached the
+specified backoff limit"). The rule that applies to every owner (a pod stuck in
+CrashLoopBackOff makes it Failed) is `components.component_state`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from workloads.status import ComponentState
 
@@ -18,8 +16,6 @@ from workloads.status import ComponentState
 FAILURE_WAITING_REASONS = frozenset(
     {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError"}
 )
-HELPER_KINDS = frozenset({"Service", "ConfigMap", "Secret", "Ingress", "HTTPRoute", "PersistentVolumeClaim"})
-REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
 _POD_PHASES = {
     "Pending": ComponentState.PENDING,
     "Running": ComponentState.RUNNING,
@@ -64,7 +60,7 @@ def pod_failure(pod: dict) -> str | None:
     return None
 
 
-def pod_state(pod: dict) -> State:
+def pod_state(pod: dict, pods: Sequence[dict] = ()) -> State:
     status = pod.get("status") or {}
     phase = status.get("phase") or "Pending"
     if phase == "Unknown":
@@ -105,7 +101,7 @@ def _pending_reason(pod: dict) -> str:
     return "Pending"
 
 
-def job_state(job: dict) -> State:
+def job_state(job: dict, pods: Sequence[dict] = ()) -> State:
     conditions = _conditions(job)
     for kind in ("Failed", "FailureTarget"):
         if _is_true(conditions.get(kind)):
@@ -121,6 +117,11 @@ def job_state(job: dict) -> State:
     succeeded = int(status.get("succeeded") or 0)
     completions = spec.get("completions")
     if active > 0:
+        # `active` counts pods that exist, pulling images or unscheduled included: the Job is
+        # being executed only once one of its pods runs.
+        phases = [(pod.get("status") or {}).get("phase") or "Pending" for pod in pods]
+        if "Running" not in phases and "Pending" in phases:
+            return ComponentState.PENDING, f"{phases.count('Pending')} pending"
         return ComponentState.RUNNING, f"{active} active" + (
             f", {succeeded} of {completions} succeeded" if completions and completions > 1 else ""
         )
@@ -130,7 +131,7 @@ def job_state(job: dict) -> State:
     return ComponentState.PENDING, "Pending"
 
 
-def replicas_state(obj: dict) -> State:
+def replicas_state(obj: dict, pods: Sequence[dict] = ()) -> State:
     """Deployment / StatefulSet / ReplicaSet: failed conditions, then ready == desired."""
     conditions = _conditions(obj)
     replica_failure = conditions.get("ReplicaFailure")
@@ -156,41 +157,21 @@ def replicas_state(obj: dict) -> State:
     return ComponentState.PENDING, f"{ready} of {desired} ready"
 
 
-def object_state(obj: dict) -> State:
-    """The state of one object on its own (owned pods not considered)."""
-    kind = obj.get("kind")
-    if kind == "Pod":
-        return pod_state(obj)
-    if kind == "Job":
-        return job_state(obj)
-    if kind in REPLICATED_KINDS:
-        return replicas_state(obj)
-    if kind in HELPER_KINDS:
-        return ComponentState.COMPLETED, "exists"
-    return ComponentState.UNKNOWN, f"unknown kind {kind}"
+def helper_state(obj: dict, pods: Sequence[dict] = ()) -> State:
+    """A Service, ConfigMap, ... never holds a workload in Pending or Running: Completed while it exists."""
+    return ComponentState.COMPLETED, "exists"
 
 
-def component_state(obj: dict, pods: Iterable[dict] = ()) -> State:
-    """The state of a top-level object, with the pods it owns (directly or not) feeding it.
-
-    A pod waiting in CrashLoopBackOff, ImagePullBackOff, ErrImagePull or
-    CreateContainerConfigError makes its owner Failed with that reason, unless the owner has
-    already finished (Completed or Failed on its own conditions).
-    """
-    state, reason = object_state(obj)
-    if state in (ComponentState.COMPLETED, ComponentState.FAILED):
-        return state, reason
-    pods = list(pods)
-    for pod in pods:
-        phase = (pod.get("status") or {}).get("phase")
-        if phase in (None, "Pending", "Running"):
-            failure = pod_failure(pod)
-            if failure:
-                return ComponentState.FAILED, failure
-    if state is ComponentState.RUNNING and obj.get("kind") == "Job" and pods:
-        # `active` counts pods that exist, pulling images or unscheduled included: the Job is
-        # being executed only once one of its pods runs.
-        phases = [(pod.get("status") or {}).get("phase") or "Pending" for pod in pods]
-        if "Running" not in phases and "Pending" in phases:
-            return ComponentState.PENDING, f"{phases.count('Pending')} pending"
-    return state, reason
+def inference_service_state(isvc: dict, pods: Sequence[dict] = ()) -> State:
+    """KServe InferenceService: its Ready condition. True -> Running; not True -> Pending with
+    the condition's reason, or Failed when the reason says it failed; absent -> Pending."""
+    ready = _conditions(isvc).get("Ready")
+    if ready is None:
+        return ComponentState.PENDING, "Pending"
+    if _is_true(ready):
+        return ComponentState.RUNNING, "ready"
+    reason = str(ready.get("reason") or "")
+    explained = _reason(reason, ready.get("message"))
+    if "failed" in reason.lower() or reason == "ProgressDeadlineExceeded":
+        return ComponentState.FAILED, explained
+    return ComponentState.PENDING, explained or "not ready"

@@ -32,6 +32,7 @@ from kubernetes.config import ConfigException
 from projects.models import Cluster, Quota
 from workloads import bulk
 from workloads.cluster import ClusterConnection, ClusterGateway, ClusterUnreachable, project_selector
+from workloads.cluster.kinds import HELPER_KINDS
 from workloads.models import Component, StatusChange, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import BATCH_SIZE, Transition, apply_transitions, short, status_reason
@@ -43,7 +44,7 @@ PAGE_SIZE = 500
 # killed worker expires by itself and the next beat tick refreshes again.
 LOCK_SECONDS = settings.CELERY_TASK_TIME_LIMIT + 30
 _KEEP_WHEN_GONE = frozenset({ComponentState.COMPLETED, ComponentState.FAILED})
-_HELPER_KINDS = frozenset({"Service", "ConfigMap", "Secret", "Ingress", "HTTPRoute", "PersistentVolumeClaim"})
+_HELPER_KINDS = HELPER_KINDS
 _WORKLOAD_FIELDS = (
     "id",
     "project_id",

@@ -1,5 +1,6 @@
 """Controllers: scheduler + kubelet stand-in, Job, Deployment -> ReplicaSet -> Pods,
-StatefulSet, and the garbage collector (ownerReferences with Background/Foreground/Orphan).
+StatefulSet, KServe's InferenceService (status only), and the garbage collector
+(ownerReferences with Background/Foreground/Orphan).
 
 They are level-triggered like the real ones: every write marks the object (and its owners)
 dirty; `settle()` reconciles dirty objects and due timers until nothing changes. Timers are
@@ -25,6 +26,9 @@ HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 ACTIVE_PHASES = ("Pending", "Running", "Unknown")
 # Annotation on a pod template: the ReplicaSet controller cannot create pods (ReplicaFailure).
 POD_CREATE_FAILURE = "kubesim.io/pod-create-failure"
+# An InferenceService reports Ready this many seconds after its creation (its
+# `kubesim.io/ready-seconds` annotation overrides it).
+INFERENCE_SERVICE_READY_SECONDS = 5.0
 
 
 def owner_reference(owner: dict) -> dict:
@@ -230,6 +234,7 @@ class ControllerManager:
             "ReplicaSet": self._replicaset,
             "Deployment": self._deployment,
             "StatefulSet": self._statefulset,
+            "InferenceService": self._inference_service,
         }.get(kind)
         if handler:
             handler(obj, now)
@@ -645,3 +650,37 @@ class ControllerManager:
         }
         if status != sts.get("status"):
             self.api.update_status(sts, status)
+
+    # --- KServe InferenceServices ------------------------------------------------------
+
+    def _inference_service(self, isvc: dict, now: float) -> None:
+        """Status as KServe's controller reports it: not Ready while the predictor starts, then
+        Ready with a URL `kubesim.io/ready-seconds` (default 5) after creation. Runs no pods."""
+        metadata = isvc["metadata"]
+        namespace, name = metadata["namespace"], metadata["name"]
+        annotations = metadata.get("annotations") or {}
+        try:
+            delay = float(annotations.get(kubelet.READY_SECONDS, INFERENCE_SERVICE_READY_SECONDS))
+        except ValueError:
+            delay = INFERENCE_SERVICE_READY_SECONDS
+        ready_at = parse_rfc3339(metadata["creationTimestamp"]) + delay
+        ready = now >= ready_at
+        previous = (isvc.get("status") or {}).get("conditions")
+        if ready:
+            reason, message = "", ""
+        else:
+            reason, message = "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
+            self.wake_at(ready_at, "InferenceService", namespace, name)
+        status = {
+            "observedGeneration": metadata.get("generation", 1),
+            "conditions": [
+                condition("IngressReady", True, "", "", now, previous),
+                condition("PredictorReady", ready, reason, message, now, previous),
+                condition("Ready", ready, reason, message, now, previous),
+            ],
+        }
+        if ready:
+            status["url"] = f"http://{name}.{namespace}.example.com"
+            status["address"] = {"url": f"http://{name}-predictor.{namespace}.svc.cluster.local"}
+        if status != isvc.get("status"):
+            self.api.update_status(isvc, status)

@@ -45,13 +45,15 @@ RESOURCES = [
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",)),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",)),
     ResourceType("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",)),
+    # A custom resource, as if KServe's CRD were installed.
+    ResourceType("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, ("isvc",)),
 ]
 
 BY_KIND = {rt.kind: rt for rt in RESOURCES}
 BY_PATH = {(rt.group, rt.version, rt.plural): rt for rt in RESOURCES}
 # Kinds whose status is owned by controllers: a create or an update of the main resource
 # ignores the status sent by the client (it is written through `/status`).
-CONTROLLER_STATUS_KINDS = {"Pod", "Job", "Deployment", "ReplicaSet", "StatefulSet"}
+CONTROLLER_STATUS_KINDS = {"Pod", "Job", "Deployment", "ReplicaSet", "StatefulSet", "InferenceService"}
 
 
 def resource_for_kind(kind: str) -> ResourceType:
@@ -167,6 +169,10 @@ def validate(rt: ResourceType, obj: dict) -> None:
         for index, port in enumerate((spec or {}).get("ports") or []):
             if not isinstance(port, dict) or not port.get("port"):
                 causes.append((f"spec.ports[{index}].port", "FieldValueRequired", "Required value"))
+    elif rt.kind == "InferenceService":
+        # The CRD's schema requires a predictor.
+        if not isinstance((spec or {}).get("predictor"), dict):
+            causes.append(("spec.predictor", "FieldValueRequired", "Required value"))
     elif rt.kind == "PersistentVolumeClaim":
         spec = spec or {}
         if not spec.get("accessModes"):
