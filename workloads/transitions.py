@@ -1,13 +1,25 @@
-"""The one way a task changes workload statuses: rows and history lines written in bulk.
+"""The one path by which workload statuses are written: rows and history lines, in bulk.
 
-The refresh, the delete and launch tasks and the stuck-delete sweep all call
-`apply_transitions`. It locks the rows it is about to write, skips any whose status was set
-by someone else after the caller looked (a delete requested while a refresh was listing the
-cluster must not be overwritten by the refresh's older view), and stamps `started_at`
-(first Running) and `finished_at` (first finished status) in the same write.
+Every write of `Workload.status` in the product goes through a function here (a test scans
+the source for any other), each writing the status, its reason, when it changed and one
+history line (`StatusChange`) in the same transaction:
+
+- `create_workloads`: new rows with their first status (Added at launch, a Custom workload's
+  derived status when the refresh adopts it);
+- `mark_deleting`: the workloads a person asked to delete become Deleting;
+- `apply_transitions`: everything after that, derived from components (the refresh, the
+  delete task, the stuck-delete sweep) or set by an event (a create that failed: Failed;
+  objects created: Pending).
+
+`apply_transitions` locks the rows it is about to write, skips any whose status was set by
+someone else after the caller looked (a delete requested while a refresh was listing the
+cluster must not be overwritten by the refresh's older view), and stamps `started_at` (first
+Running) and `finished_at` (first finished status) in the same write. The Django admin's
+change form is the one writer that bypasses this module (a platform admin's manual fix).
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -69,22 +81,8 @@ def apply_transitions(
                     workload.status_reason = reason
                     to_update.append(workload)
                 continue
-            history.append(
-                StatusChange(
-                    workload_id=workload.id,
-                    from_status=workload.status,
-                    to_status=transition.status,
-                    reason=reason,
-                    at=now,
-                )
-            )
-            workload.status = transition.status
-            workload.status_reason = reason
-            workload.status_changed_at = now
-            if transition.status == WorkloadStatus.RUNNING and workload.started_at is None:
-                workload.started_at = now
-            if transition.status in FINISHED and workload.finished_at is None:
-                workload.finished_at = now
+            history.append(_history_line(workload.id, workload.status, transition.status, reason, now))
+            _set_status(workload, transition.status, reason, now)
             to_update.append(workload)
             changed_ids.append(workload.id)
         if to_update:
@@ -98,6 +96,88 @@ def apply_transitions(
             StatusChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
     return changed_ids
 
+
+
+class NewWorkload(NamedTuple):
+    """A workload row not saved yet and the status it starts with."""
+
+    workload: Workload
+    status: WorkloadStatus
+    reason: str
+
+
+def create_workloads(new: list[NewWorkload], *, now, history_reason: str | None = None) -> list[Workload]:
+    """Insert the workloads with their first status and one history line each ("" -> status).
+
+    `history_reason`: what the history line says when it is not the status reason (a Custom
+    workload's line says where it came from; its status reason comes from its objects). The
+    rows come back with their ids. Inside a caller's transaction no savepoint is made: a
+    failure (a name taken meanwhile) is the caller's to handle, and aborts its transaction.
+    """
+    rows = []
+    for workload, status, reason in new:
+        _set_status(workload, status, short(reason), now)
+        rows.append(workload)
+    with transaction.atomic(savepoint=False):
+        Workload.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        StatusChange.objects.bulk_create(
+            (
+                _history_line(w.id, "", w.status, short(history_reason or w.status_reason), now)
+                for w in rows
+            ),
+            batch_size=BATCH_SIZE,
+        )
+    return rows
+
+
+def mark_deleting(workloads, *, reason: str, now=None, **fields) -> list[int]:
+    """Mark Deleting each of `workloads` (a queryset) not Deleting or Deleted already; their ids.
+
+    The rows are locked first, so two requests for one workload mark it once (the second finds
+    it Deleting). One UPDATE writes the status, the time of the request, a fresh delete
+    attempt count and `fields` (other columns stamped at the same moment).
+    """
+    now = now or timezone.now()
+    reason = short(reason)
+    with transaction.atomic(savepoint=False):
+        claimed = list(
+            workloads.select_for_update()
+            .exclude(status__in=(WorkloadStatus.DELETING, WorkloadStatus.DELETED))
+            .values_list("id", "status")
+        )
+        if not claimed:
+            return []
+        ids = [workload_id for workload_id, _ in claimed]
+        Workload.objects.filter(id__in=ids).update(
+            status=WorkloadStatus.DELETING,
+            status_reason=reason,
+            status_changed_at=now,
+            delete_requested_at=now,
+            delete_attempts=0,
+            **fields,
+        )
+        StatusChange.objects.bulk_create(
+            (
+                _history_line(workload_id, old_status, WorkloadStatus.DELETING, reason, now)
+                for workload_id, old_status in claimed
+            ),
+            batch_size=BATCH_SIZE,
+        )
+    return ids
+
+
+def _set_status(workload: Workload, status: WorkloadStatus, reason: str, now) -> None:
+    workload.status = status
+    workload.status_reason = reason
+    workload.status_changed_at = now
+    if status == WorkloadStatus.RUNNING and workload.started_at is None:
+        workload.started_at = now
+    if status in FINISHED and workload.finished_at is None:
+        workload.finished_at = now
+
+
+def _history_line(workload_id: int, from_status: str, to_status: str, reason: str, at) -> StatusChange:
+    return StatusChange(workload_id=workload_id, from_status=from_status, to_status=to_status, reason=reason, at=at)
 
 # Which component states explain each workload status (the reason shown beside it).
 _EXPLAINED_BY = {
