@@ -97,7 +97,6 @@ def apply_transitions(
     return changed_ids
 
 
-
 class NewWorkload(NamedTuple):
     """A workload row not saved yet and the status it starts with."""
 
@@ -121,10 +120,7 @@ def create_workloads(new: list[NewWorkload], *, now, history_reason: str | None 
     with transaction.atomic(savepoint=False):
         Workload.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         StatusChange.objects.bulk_create(
-            (
-                _history_line(w.id, "", w.status, short(history_reason or w.status_reason), now)
-                for w in rows
-            ),
+            (_history_line(w.id, "", w.status, short(history_reason or w.status_reason), now) for w in rows),
             batch_size=BATCH_SIZE,
         )
     return rows
@@ -177,7 +173,10 @@ def _set_status(workload: Workload, status: WorkloadStatus, reason: str, now) ->
 
 
 def _history_line(workload_id: int, from_status: str, to_status: str, reason: str, at) -> StatusChange:
-    return StatusChange(workload_id=workload_id, from_status=from_status, to_status=to_status, reason=reason, at=at)
+    return StatusChange(
+        workload_id=workload_id, from_status=from_status, to_status=to_status, reason=reason, at=at
+    )
+
 
 # Which component states explain each workload status (the reason shown beside it).
 _EXPLAINED_BY = {

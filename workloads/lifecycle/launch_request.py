@@ -159,7 +159,8 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
                 created_by_name=username,
                 created_at=now,
             )
-            create_workloads([NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")], now=now)
+            first = NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")
+            create_workloads([first], now=now)
         except IntegrityError:
             # The same name launched on another cluster at the same moment (the quota lock is
             # per cluster; the unique constraint is per project).
