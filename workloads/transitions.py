@@ -1,21 +1,23 @@
 """The one path by which workload statuses are written: rows and history lines, in bulk.
 
-Every write of `Workload.status` in the product goes through a function here (a test scans
-the source for any other), each writing the status, its reason, when it changed and one
-history line (`StatusChange`) in the same transaction:
+Every write of `Workload.status` in the product code goes through a function here (a test
+scans the source for any other); a change of status is written with its reason, the time of
+the change and one history line (`StatusChange`) in the same transaction:
 
-- `create_workloads`: new rows with their first status (Added at launch, a Custom workload's
-  derived status when the refresh adopts it);
+- `create_workloads`: new rows with their first status (Added at launch; a Custom workload's
+  status derived from its objects when the refresh adopts it);
 - `mark_deleting`: the workloads a person asked to delete become Deleting;
-- `apply_transitions`: everything after that, derived from components (the refresh, the
-  delete task, the stuck-delete sweep) or set by an event (a create that failed: Failed;
-  objects created: Pending).
+- `apply_transitions`: every later change, derived from components (the refresh, the delete
+  task, the stuck-delete sweep) or set by an event (a create refused or given up: Failed;
+  objects created: Pending, or Deleting when a delete came meanwhile). A transition to the status a workload has already only updates its
+  reason, with no history line.
 
 `apply_transitions` locks the rows it is about to write, skips any whose status was set by
 someone else after the caller looked (a delete requested while a refresh was listing the
 cluster must not be overwritten by the refresh's older view), and stamps `started_at` (first
-Running) and `finished_at` (first finished status) in the same write. The Django admin's
-change form is the one writer that bypasses this module (a platform admin's manual fix).
+Running) and `finished_at` (first finished status) in the same write; `create_workloads`
+stamps them the same way. The Django admin's change form is the one writer outside this
+module (a platform admin's manual fix, with no history line).
 """
 
 from dataclasses import dataclass
