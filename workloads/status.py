@@ -1,7 +1,11 @@
 """Component states -> workload status: the rules of SPEC.md, "Statuses".
 
-Pure: no I/O, no Django models. The refresh, the delete task and the tests call
-`derive_status`; nothing else decides a workload's status.
+Pure: no I/O, no Django models. `derive_status` is how a status follows from components; the
+refresh (`sync.reconcile`, and `sync.adoption` for a Custom workload's first status), the
+delete task and the stuck-delete sweep call it. A few statuses follow from an event instead
+and are decided where it happens: Added at launch, Deleting when a delete is requested (or
+when objects turn up during one), Failed when a create is refused or gives up, Pending once
+the objects are created. Every status, derived or not, is written by `workloads.transitions`.
 
 The seed's conditions overlap and leave gaps, so the rules are applied in this order
 and the first match wins (this order is the product's contract):

@@ -1,13 +1,27 @@
-"""The one way a task changes workload statuses: rows and history lines written in bulk.
+"""The one path by which workload statuses are written: rows and history lines, in bulk.
 
-The refresh, the delete and launch tasks and the stuck-delete sweep all call
-`apply_transitions`. It locks the rows it is about to write, skips any whose status was set
-by someone else after the caller looked (a delete requested while a refresh was listing the
-cluster must not be overwritten by the refresh's older view), and stamps `started_at`
-(first Running) and `finished_at` (first finished status) in the same write.
+Every write of `Workload.status` in the product code goes through a function here (a test
+scans the source for any other); a change of status is written with its reason, the time of
+the change and one history line (`StatusChange`) in the same transaction:
+
+- `create_workloads`: new rows with their first status (Added at launch; a Custom workload's
+  status derived from its objects when the refresh adopts it);
+- `mark_deleting`: the workloads a person asked to delete become Deleting;
+- `apply_transitions`: every later change, derived from components (the refresh, the delete
+  task, the stuck-delete sweep) or set by an event (a create refused or given up: Failed;
+  objects created: Pending, or Deleting when a delete came meanwhile). A transition to the status a workload has already only updates its
+  reason, with no history line.
+
+`apply_transitions` locks the rows it is about to write, skips any whose status was set by
+someone else after the caller looked (a delete requested while a refresh was listing the
+cluster must not be overwritten by the refresh's older view), and stamps `started_at` (first
+Running) and `finished_at` (first finished status) in the same write; `create_workloads`
+stamps them the same way. The Django admin's change form is the one writer outside this
+module (a platform admin's manual fix, with no history line).
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
@@ -70,22 +84,8 @@ def apply_transitions(
                     workload.status_reason = reason
                     to_update.append(workload)
                 continue
-            history.append(
-                StatusChange(
-                    workload_id=workload.id,
-                    from_status=workload.status,
-                    to_status=transition.status,
-                    reason=reason,
-                    at=now,
-                )
-            )
-            workload.status = transition.status
-            workload.status_reason = reason
-            workload.status_changed_at = now
-            if transition.status == WorkloadStatus.RUNNING and workload.started_at is None:
-                workload.started_at = now
-            if transition.status in FINISHED and workload.finished_at is None:
-                workload.finished_at = now
+            history.append(_history_line(workload.id, workload.status, transition.status, reason, now))
+            _set_status(workload, transition.status, reason, now)
             to_update.append(workload)
             changed_ids.append(workload.id)
         if to_update:
@@ -100,6 +100,87 @@ def apply_transitions(
     return changed_ids
 
 
+class NewWorkload(NamedTuple):
+    """A workload row not saved yet and the status it starts with."""
+
+    workload: Workload
+    status: WorkloadStatus
+    reason: str
+
+
+def create_workloads(new: list[NewWorkload], *, now, history_reason: str | None = None) -> list[Workload]:
+    """Insert the workloads with their first status and one history line each ("" -> status).
+
+    `history_reason`: what the history line says when it is not the status reason (a Custom
+    workload's line says where it came from; its status reason comes from its objects). The
+    rows come back with their ids. Inside a caller's transaction no savepoint is made: a
+    failure (a name taken meanwhile) is the caller's to handle, and aborts its transaction.
+    """
+    rows = []
+    for workload, status, reason in new:
+        _set_status(workload, status, short(reason), now)
+        rows.append(workload)
+    with transaction.atomic(savepoint=False):
+        Workload.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        StatusChange.objects.bulk_create(
+            (_history_line(w.id, "", w.status, short(history_reason or w.status_reason), now) for w in rows),
+            batch_size=BATCH_SIZE,
+        )
+    return rows
+
+
+def mark_deleting(workloads, *, reason: str, now=None, **fields) -> list[int]:
+    """Mark Deleting each of `workloads` (a queryset) not Deleting or Deleted already; their ids.
+
+    The rows are locked first, so two requests for one workload mark it once (the second finds
+    it Deleting). One UPDATE writes the status, the time of the request, a fresh delete
+    attempt count and `fields` (other columns stamped at the same moment).
+    """
+    now = now or timezone.now()
+    reason = short(reason)
+    with transaction.atomic(savepoint=False):
+        claimed = list(
+            workloads.select_for_update()
+            .exclude(status__in=(WorkloadStatus.DELETING, WorkloadStatus.DELETED))
+            .values_list("id", "status")
+        )
+        if not claimed:
+            return []
+        ids = [workload_id for workload_id, _ in claimed]
+        Workload.objects.filter(id__in=ids).update(
+            status=WorkloadStatus.DELETING,
+            status_reason=reason,
+            status_changed_at=now,
+            delete_requested_at=now,
+            delete_attempts=0,
+            **fields,
+        )
+        StatusChange.objects.bulk_create(
+            (
+                _history_line(workload_id, old_status, WorkloadStatus.DELETING, reason, now)
+                for workload_id, old_status in claimed
+            ),
+            batch_size=BATCH_SIZE,
+        )
+    return ids
+
+
+def _set_status(workload: Workload, status: WorkloadStatus, reason: str, now) -> None:
+    workload.status = status
+    workload.status_reason = reason
+    workload.status_changed_at = now
+    if status == WorkloadStatus.RUNNING and workload.started_at is None:
+        workload.started_at = now
+    if status in FINISHED and workload.finished_at is None:
+        workload.finished_at = now
+
+
+def _history_line(workload_id: int, from_status: str, to_status: str, reason: str, at) -> StatusChange:
+    return StatusChange(
+        workload_id=workload_id, from_status=from_status, to_status=to_status, reason=reason, at=at
+    )
+
+
 # Which component states explain each workload status (the reason shown beside it).
 _EXPLAINED_BY = {
     WorkloadStatus.PENDING: ("pending",),
@@ -112,7 +193,6 @@ _EXPLAINED_BY = {
     WorkloadStatus.DELETED: ("deleted",),
 }
 # Helper objects (Service, ConfigMap...) rarely explain anything: mention them last.
-_HELPER_KINDS = HELPER_KINDS
 
 
 def status_reason(status: WorkloadStatus, components) -> str:
@@ -130,15 +210,15 @@ def status_reason(status: WorkloadStatus, components) -> str:
         return "deleted"
     states = _EXPLAINED_BY.get(status, ())
     explaining = sorted(
-        (c for c in components if c.state in states), key=lambda c: (c.kind in _HELPER_KINDS, c.kind)
+        (c for c in components if c.state in states), key=lambda c: (c.kind in HELPER_KINDS, c.kind)
     )
     if not explaining:
         return ""
     first = explaining[0]
     reason = first.reason or str(status.label)
-    if len(components) > 1 and first.kind not in _HELPER_KINDS and first.reason:
+    if len(components) > 1 and first.kind not in HELPER_KINDS and first.reason:
         reason = f"{first.kind}: {reason}"
     more = sum(
-        1 for c in explaining[1:] if c.reason and c.reason != first.reason and c.kind not in _HELPER_KINDS
+        1 for c in explaining[1:] if c.reason and c.reason != first.reason and c.kind not in HELPER_KINDS
     )
     return short(f"{reason} (+{more} more)" if more else reason)

@@ -1,10 +1,17 @@
-"""The cluster contract: what devcenter needs from a Kubernetes API server, run against kubesim
-by default and against a genuine kube-apiserver when one is given:
+"""The cluster contract: what devcenter needs from a Kubernetes API server, run on two tiers:
+
+- `[kubesim]`: our simulator, in real time sped up 20x;
+- `[genuine]`: a real kube-apiserver + kube-controller-manager (v1.20.2, built once by
+  `bin/build-kube-apiserver`) on etcd, with a stand-in kubelet/scheduler for one node and
+  KServe's InferenceService CRD (`genuine/`); skipped when the binaries are not built.
+
+An external cluster replaces both tiers (`[external]`):
 
     CONTRACT_KUBECONFIG=~/.kube/config CONTRACT_CONTEXT=kind-kind pytest tests/contract
 
-Each test works in a namespace of its own and removes it afterwards. The tests wait for
-the server's own controllers (real or simulated) with a deadline instead of advancing a clock.
+Each test works in a namespace of its own and removes it afterwards, and sees only that
+namespace. The tests wait for the server's own controllers (real or simulated) with a deadline
+instead of advancing a clock.
 """
 
 import os
@@ -18,33 +25,73 @@ from workloads.cluster import ClusterConnection, ClusterGateway
 CONTRACT_KUBECONFIG = os.environ.get("CONTRACT_KUBECONFIG", "")
 CONTRACT_CONTEXT = os.environ.get("CONTRACT_CONTEXT", "")
 AGAINST_REAL_SERVER = bool(CONTRACT_KUBECONFIG)
+TIERS = ("external",) if AGAINST_REAL_SERVER else ("kubesim", "genuine")
+FAST_CLIENT = {"qps": 1000, "burst": 1000}  # the tests, not the rate limiter, set the pace
 
 
-@pytest.fixture(scope="module")
-def api_server():
-    """A connection to the server under contract: a real one if configured, else kubesim (real time)."""
-    if AGAINST_REAL_SERVER:
+@pytest.fixture(scope="session")
+def genuine_cluster():
+    """One genuine control plane and stand-in kubelet for the whole session (about 10 s to start)."""
+    from .genuine import crds
+    from .genuine.control_plane import ControlPlaneMissing, binaries, running_control_plane
+    from .genuine.standin_kubelet import running_standin_kubelet
+
+    try:
+        binaries()
+    except ControlPlaneMissing as missing:
+        pytest.skip(str(missing))  # "genuine kube-apiserver not built: run bin/build-kube-apiserver ..."
+    with running_control_plane() as plane, running_standin_kubelet(plane):
+        crds.install(plane, crds.KSERVE_INFERENCE_SERVICE)  # a custom kind devcenter lists
+        yield plane
+
+
+@pytest.fixture(scope="module", params=TIERS)
+def api_server(request):
+    """A connection to the server under contract, one per tier."""
+    if request.param == "external":
         yield ClusterConnection("contract", kubeconfig=CONTRACT_KUBECONFIG, context=CONTRACT_CONTEXT)
-        return
-    from kubesim.testing import running_kubesim
+    elif request.param == "genuine":
+        yield request.getfixturevalue("genuine_cluster").connection("contract", **FAST_CLIENT)
+    else:
+        from kubesim.testing import running_kubesim
 
-    # Real time, sped up: the tests only wait, as they would on a real cluster.
-    with running_kubesim(realtime=True, speed=20) as handle:
-        yield ClusterConnection("contract", api_url=handle.url, token=handle.token, qps=1000, burst=1000)
+        # Real time, sped up: the tests only wait, as they would on a real cluster.
+        with running_kubesim(realtime=True, speed=20) as handle:
+            yield ClusterConnection("contract", api_url=handle.url, token=handle.token, **FAST_CLIENT)
+
+
+class NamespaceGateway(ClusterGateway):
+    """The gateway, its component and pod reads narrowed to one test's namespace.
+
+    The contract's workload ids are fixed ("done", "del", ...) and the gateway lists across
+    all namespaces; on a real cluster a previous run's namespace stays Terminating for a
+    while, and its objects would otherwise be counted as this test's.
+    """
+
+    def __init__(self, connection: ClusterConnection, namespace: str):
+        super().__init__(connection)
+        self.namespace = namespace
+
+    def list_components(self, label_selector, page_size=500):
+        return [c for c in super().list_components(label_selector, page_size) if c.namespace == self.namespace]
+
+    def list_pods(self, label_selector, page_size=500):
+        return [p for p in super().list_pods(label_selector, page_size) if p.namespace == self.namespace]
 
 
 @pytest.fixture
-def gateway(api_server):
-    with ClusterGateway(api_server) as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def namespace(gateway):
+def namespace(api_server):
     name = f"contract-{uuid.uuid4().hex[:8]}"
-    gateway.ensure_namespace(name)
-    yield name
-    gateway.core.delete_namespace(name, _request_timeout=gateway.timeout)
+    with ClusterGateway(api_server) as admin:
+        admin.ensure_namespace(name)
+        yield name
+        admin.core.delete_namespace(name, _request_timeout=admin.timeout)
+
+
+@pytest.fixture
+def gateway(api_server, namespace):
+    with NamespaceGateway(api_server, namespace) as gateway:
+        yield gateway
 
 
 def eventually(check, *, timeout=60.0, interval=0.25, message="condition"):

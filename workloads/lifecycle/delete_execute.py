@@ -1,6 +1,6 @@
 """Deleting a workload's components from its cluster, and giving up on deletes that hang.
 
-`request_delete` (lifecycle.py) marks the workload Deleting and queues the task; the task
+`request_delete` (delete_request.py) marks the workload Deleting and queues the task; the task
 calls `delete_workload` here. Each run first claims the work with a conditional UPDATE that
 counts attempts, so a duplicate or redelivered message after the workload is done changes
 nothing, and a message that keeps killing its worker stops after a bounded number of runs.

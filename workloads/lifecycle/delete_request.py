@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from workloads import task_names
 from workloads.lifecycle.queueing import enqueue_each_after_commit
-from workloads.models import StatusChange, Workload
-from workloads.status import WorkloadStatus
+from workloads.transitions import mark_deleting
 
 
 def request_delete(workloads, *, by_username: str) -> list[int]:
@@ -17,32 +16,9 @@ def request_delete(workloads, *, by_username: str) -> list[int]:
     """
     now = timezone.now()
     with transaction.atomic():
-        claimed = list(
-            workloads.select_for_update()
-            .exclude(status__in=(WorkloadStatus.DELETING, WorkloadStatus.DELETED))
-            .values_list("id", "status")
-        )
-        if not claimed:
+        ids = mark_deleting(workloads, reason=f"delete requested by {by_username}", now=now, task_sent_at=now)
+        if not ids:
             return []
-        ids = [workload_id for workload_id, _ in claimed]
-        Workload.objects.filter(id__in=ids).update(
-            status=WorkloadStatus.DELETING,
-            status_reason=f"delete requested by {by_username}",
-            status_changed_at=now,
-            delete_requested_at=now,
-            delete_attempts=0,
-            task_sent_at=now,
-        )
-        StatusChange.objects.bulk_create(
-            StatusChange(
-                workload_id=workload_id,
-                from_status=old_status,
-                to_status=WorkloadStatus.DELETING,
-                reason=f"delete requested by {by_username}",
-                at=now,
-            )
-            for workload_id, old_status in claimed
-        )
         # After commit; a broker that is down is logged, not raised: the rows say Deleting
         # and resend_lost_tasks queues the deletes once the broker is back.
         enqueue_each_after_commit(task_names.DELETE_WORKLOAD, ids)

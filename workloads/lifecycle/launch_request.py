@@ -17,8 +17,9 @@ from projects.resources import RESOURCES
 from workloads import task_names
 from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, workspace_url
 from workloads.lifecycle.queueing import enqueue_after_commit
-from workloads.models import StatusChange, Workload, WorkloadType
+from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
+from workloads.transitions import NewWorkload, create_workloads
 from workloads.usage import usage_by_cluster
 
 
@@ -137,14 +138,11 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
         if preview.type == WORKSPACE and quota.cluster.workload_base_url:
             url = workspace_url(preview)
         try:
-            workload = Workload.objects.create(
+            workload = Workload(
                 project=project,
                 cluster=quota.cluster,
                 name=launch.name,
                 type=launch.type,
-                status=WorkloadStatus.ADDED,
-                status_reason=f"launched by {username}",
-                status_changed_at=now,
                 requested_gpu=requested["gpu"],
                 requested_cpu_millicores=requested["cpu_millicores"],
                 requested_memory_bytes=requested["memory_bytes"],
@@ -160,12 +158,11 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
                 created_by_name=username,
                 created_at=now,
             )
+            first = NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")
+            create_workloads([first], now=now)
         except IntegrityError:
             # The same name launched on another cluster at the same moment (the quota lock is
             # per cluster; the unique constraint is per project).
             raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."]) from None
-        StatusChange.objects.create(
-            workload=workload, from_status="", to_status=WorkloadStatus.ADDED, reason=f"launched by {username}", at=now
-        )
         enqueue_create(workload.pk)
     return workload
