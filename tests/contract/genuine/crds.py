@@ -38,7 +38,7 @@ def install(plane, crd: dict, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status, body = plane.get(f"{path}/{name}")
-        conditions = json.loads(body).get("status", {}).get("conditions") or [] if status == 200 else []
+        conditions = (json.loads(body).get("status", {}).get("conditions") or []) if status == 200 else []
         if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
             return
         time.sleep(0.1)
