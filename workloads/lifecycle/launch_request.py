@@ -39,8 +39,8 @@ class Launch:
     gpu: int
     cpu_millicores: int
     memory_bytes: int
-    # image, command, model, port, workspace_flavour, workers (WorkloadSpec's names); stored in
-    # Workload.spec with the per-pod gpu/cpu_millicores/memory_bytes (requested_* are totals).
+    # image, command and the type's form fields (model, port, workspace_flavour, workers); stored
+    # in Workload.spec with the per-pod gpu/cpu_millicores/memory_bytes (requested_* are totals).
     spec: dict
 
     @property
