@@ -37,7 +37,7 @@ def bench(size: int):
 
     from projects.models import Cluster, Project, Quota
     from workloads.cluster.manifests import build_manifests
-    from workloads.lifecycle.launch_execute import workload_spec
+    from workloads.lifecycle.launch_spec import workload_spec
     from workloads.models import Workload, WorkloadType
     from workloads.sync.refresh import refresh_cluster
 

@@ -1,17 +1,41 @@
 """Shared fixtures: a project with its users (admin, member, outsider), a cluster and a quota."""
 
+import dataclasses
 import itertools
 
 import pytest
 from django.utils import timezone
 
 from projects.models import Cluster, Membership, Project, Quota, Role
+from workloads.cluster.manifests import WorkloadSpec
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 
 GIB = 1024**3
 PASSWORD = "correct-horse-battery"
 _names = itertools.count(1)
+
+
+def launched_spec(
+    type_, workload_id="w1", *, project="vision", name="wl-1", namespace=None, submitter="", base_url="",
+    **submitted,
+) -> WorkloadSpec:
+    """The spec a launch of `type_` creates (the product's one builder), without a database.
+
+    `submitted` is what a launch stores in `Workload.spec`: image, command, gpu, model, port,
+    workspace_flavour, workers, pod_annotations...
+    """
+    workload = Workload(
+        project=Project(name=project),
+        cluster=Cluster(workload_base_url=base_url),
+        name=name,
+        type=type_,
+        namespace=namespace or project,
+        created_by_name=submitter,
+        spec=submitted,
+    )
+    return dataclasses.replace(workload_spec(workload), workload_id=str(workload_id))
 
 
 @pytest.fixture

@@ -6,17 +6,7 @@ from django.utils import timezone
 
 from projects.models import Project
 from workloads.status import HOLDING_RESOURCES, ComponentState, WorkloadStatus
-
-
-class WorkloadType(models.TextChoices):
-    MODEL_DOWNLOAD = "model-download", "Model Download"
-    INFERENCE = "inference", "Inference"
-    TRAINING = "training", "Training"
-    PRE_TRAINING = "pre-training", "Pre-Training"
-    FINE_TUNING = "fine-tuning", "Fine-Tuning"
-    EVALUATION = "evaluation", "Evaluation"
-    WORKSPACE = "workspace", "Workspace"
-    CUSTOM = "custom", "Custom"
+from workloads.types import WorkloadType  # defined with its registry; most code imports it from here
 
 
 class WorkloadQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@
 import pytest
 
 from workloads.cluster import ClusterUnreachable, DeleteResult, workload_selector
-from workloads.cluster.manifests import WorkloadSpec, build_manifests
+from workloads.cluster.manifests import BATCH, SERVICE, WorkloadSpec, build_manifests
 from workloads.status import ComponentState as S
 
 
@@ -12,10 +12,11 @@ def training(index=1, **annotations):
         workload_id=f"del{index}",
         project="vision",
         name=f"train-{index}",
-        type="Pre-Training",
+        type="pre-training",
+        shape=BATCH,
         namespace="vision",
         image="registry.example/train:1",
-        workers=3,
+        pods=3,
         pod_annotations=annotations,
     )
 
@@ -47,7 +48,8 @@ def test_deleting_a_job_takes_its_pods_with_it(sim, gateway):
 
 def test_deleting_a_deployment_takes_replicasets_and_pods(sim, gateway):
     spec = WorkloadSpec(
-        workload_id="del-inf", project="vision", name="infer", type="Inference", namespace="vision", image="i"
+        workload_id="del-inf", project="vision", name="infer", type="inference", shape=SERVICE, port=8000,
+        namespace="vision", image="i",
     )
     created = gateway.create_objects(build_manifests(spec))
     sim.advance(5)

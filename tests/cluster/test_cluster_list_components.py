@@ -5,10 +5,12 @@ import math
 
 import pytest
 
+from tests.conftest import launched_spec
 from workloads.cluster import ClusterUnreachable, labels, project_selector, workload_selector
 from workloads.cluster.kinds import KINDS, Kind, Role
-from workloads.cluster.manifests import WorkloadSpec, build_manifests
+from workloads.cluster.manifests import build_manifests
 from workloads.status import ComponentState as S
+from workloads.types import WorkloadType
 
 LIST_PATHS = {
     "Pod": "/api/v1/pods",
@@ -23,22 +25,18 @@ LIST_PATHS = {
 }
 
 
-def workload(index, project="vision", type_="Training", annotations=None, **overrides):
+def workload(index, project="vision", type_=WorkloadType.TRAINING, annotations=None, **overrides):
     values = {
-        "workload_id": f"w{index:05d}",
-        "project": project,
-        "name": f"wl-{index}",
-        "type": type_,
-        "namespace": project,
         "image": "registry.example/app:1",
         "gpu": 1,
         "cpu_millicores": 500,
         "memory_bytes": 2**30,
-        "submitter": "alice@example.com",
         "pod_annotations": annotations or {},
     }
     values.update(overrides)
-    return WorkloadSpec(**values)
+    return launched_spec(
+        type_, f"w{index:05d}", project=project, name=f"wl-{index}", submitter="alice@example.com", **values
+    )
 
 
 def create(sim, spec):
@@ -60,7 +58,8 @@ def list_requests(sim):
 @pytest.fixture
 def many(sim):
     """300 workloads in vision and nlp (Jobs, Inference, Workspaces) and 20 in sandbox."""
-    types = ["Training", "Inference", "Workspace", "Evaluation", "Pre-Training"]
+    types = [WorkloadType.TRAINING, WorkloadType.INFERENCE, WorkloadType.WORKSPACE, WorkloadType.EVALUATION,
+             WorkloadType.PRE_TRAINING]
     for index in range(300):
         project = "vision" if index % 2 else "nlp"
         create(sim, workload(index, project, types[index % len(types)], {"kubesim.io/start-seconds": "1"}))
@@ -114,7 +113,7 @@ def test_paging_costs_one_request_per_page_and_kind(many, gateway):
 
 
 def test_crash_looping_deployment_is_failed_with_the_pod_reason(sim, gateway):
-    create(sim, workload(1, type_="Inference", annotations={"kubesim.io/crash-loop": "true"}))
+    create(sim, workload(1, type_=WorkloadType.INFERENCE, annotations={"kubesim.io/crash-loop": "true"}))
     sim.advance(30)
     components = gateway.list_components(workload_selector("w00001"))
     deployment = next(c for c in components if c.kind == "Deployment")
@@ -156,7 +155,7 @@ def test_failing_job_is_failed_with_the_job_condition(sim, gateway):
 
 
 def test_deployment_becomes_running_when_all_replicas_are_ready(sim, gateway):
-    spec = workload(5, type_="Inference", annotations={"kubesim.io/ready-seconds": "10"})
+    spec = workload(5, type_=WorkloadType.INFERENCE, annotations={"kubesim.io/ready-seconds": "10"})
     deployment, service = build_manifests(spec)
     deployment["spec"]["replicas"] = 2
     sim.create(deployment)

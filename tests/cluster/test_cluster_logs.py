@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from workloads.cluster import LogsUnavailable, workload_selector
-from workloads.cluster.manifests import WorkloadSpec, build_manifests
+from workloads.cluster.manifests import BATCH, WorkloadSpec, build_manifests
 
 
 def two_container_pod(sim, run_seconds=None):
@@ -32,10 +32,11 @@ def test_list_pods_of_a_workload(sim, gateway):
         workload_id="logs2",
         project="vision",
         name="pt",
-        type="Pre-Training",
+        type="pre-training",
+        shape=BATCH,
         namespace="vision",
         image="i",
-        workers=2,
+        pods=2,
     )
     sim.create(build_manifests(spec)[0])
     sim.advance(5)

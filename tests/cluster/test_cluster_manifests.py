@@ -1,10 +1,16 @@
-"""WorkloadSpec -> manifests: every object and pod template carries the label contract."""
+"""WorkloadSpec -> manifests: every object and pod template carries the label contract.
+
+In Kubernetes terms only (shape, port, pods, path); what each workload type makes of them is
+tested with the type registry in tests/test_workload_types.py.
+"""
 
 import pytest
 
 from workloads.cluster import labels
 from workloads.cluster.manifests import (
-    TYPES,
+    BATCH,
+    SERVICE,
+    SHAPES,
     WorkloadSpec,
     build_manifests,
     object_name,
@@ -12,12 +18,13 @@ from workloads.cluster.manifests import (
 )
 
 
-def spec(type_="Training", **overrides):
+def spec(shape=BATCH, **overrides):
     values = {
         "workload_id": "3f2a9c1e-0000-4000-8000-000000000001",
         "project": "vision",
         "name": "resnet-run",
-        "type": type_,
+        "type": "training" if shape == BATCH else "inference",
+        "shape": shape,
         "namespace": "vision",
         "image": "registry.example/train:1.0",
         "command": ["python", "train.py"],
@@ -25,8 +32,7 @@ def spec(type_="Training", **overrides):
         "cpu_millicores": 4000,
         "memory_bytes": 16 * 2**30,
         "submitter": "alice@example.com",
-        "model": "meta-llama/Llama-3-8B",
-        "port": 8000 if type_ == "Inference" else None,
+        "port": 8000 if shape == SERVICE else None,
         "base_url": "https://devcenter.example/ws",
     }
     values.update(overrides)
@@ -38,29 +44,31 @@ def pod_templates(manifest):
     return [template] if template else []
 
 
-@pytest.mark.parametrize("type_", sorted(TYPES))
-def test_every_object_and_template_carries_the_labels(type_):
-    s = spec(type_)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_object_and_template_carries_the_labels(shape):
+    s = spec(shape)
     for manifest in build_manifests(s):
         for metadata in [manifest["metadata"], *(t["metadata"] for t in pod_templates(manifest))]:
             assert metadata["labels"][labels.WORKLOAD_ID] == s.workload_id
             assert metadata["labels"][labels.PROJECT] == "vision"
             assert metadata["labels"][labels.MANAGED_BY] == "devcenter"
             assert labels.is_label_value(metadata["labels"][labels.WORKLOAD_TYPE])
+            assert metadata["labels"][labels.WORKLOAD_TYPE] == s.type
             assert metadata["annotations"][labels.SUBMITTER] == "alice@example.com"
         assert manifest["metadata"]["namespace"] == "vision"
 
 
-@pytest.mark.parametrize("type_", ["Model Download", "Training", "Pre-Training", "Fine-Tuning", "Evaluation"])
-def test_batch_types_are_one_job_that_never_restarts_in_place(type_):
-    (job,) = build_manifests(spec(type_))
+def test_a_batch_spec_is_one_job_that_never_restarts_in_place():
+    (job,) = build_manifests(spec(BATCH))
     assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["backoffLimit"] == 0
+    assert job["spec"]["parallelism"] == job["spec"]["completions"] == 1
+    assert "completionMode" not in job["spec"]
 
 
-def test_pre_training_workers_run_in_parallel():
-    (job,) = build_manifests(spec("Pre-Training", workers=4))
+def test_the_pods_of_a_batch_spec_run_in_parallel():
+    (job,) = build_manifests(spec(pods=4))
     assert job["spec"]["parallelism"] == job["spec"]["completions"] == 4
     assert job["spec"]["completionMode"] == "Indexed"
 
@@ -82,8 +90,8 @@ def test_gpu_requests_equal_limits():
     assert "nvidia.com/gpu" not in job["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
 
 
-def test_inference_is_a_deployment_and_a_service_on_its_port():
-    deployment, service = build_manifests(spec("Inference", port=9000))
+def test_a_service_spec_is_a_deployment_and_a_service_on_its_port():
+    deployment, service = build_manifests(spec(SERVICE, port=9000, env={"MODEL_NAME": "meta-llama/Llama-3-8B"}))
     assert deployment["kind"] == "Deployment" and service["kind"] == "Service"
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["ports"][0]["containerPort"] == 9000
@@ -94,26 +102,23 @@ def test_inference_is_a_deployment_and_a_service_on_its_port():
     assert {"name": "MODEL_NAME", "value": "meta-llama/Llama-3-8B"} in container["env"]
 
 
-@pytest.mark.parametrize(
-    ("type_", "has_model"), [("Model Download", True), ("Fine-Tuning", True), ("Training", False)]
-)
-def test_model_name_is_passed_to_the_types_that_use_it(type_, has_model):
-    (job,) = build_manifests(spec(type_))
-    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert ("MODEL_NAME" in env) is has_model
-
-
-@pytest.mark.parametrize(("flavour", "port"), [("jupyterlab", 8888), ("vscode", 8080)])
-def test_workspace_is_one_ready_probed_replica_with_a_url(flavour, port):
-    s = spec("Workspace", workspace_flavour=flavour, command=[], name="my-notebook")
+def test_a_spec_served_under_a_path_is_one_ready_probed_replica_with_a_url():
+    s = spec(SERVICE, port=8888, gpu=0, name="my-notebook", path="/vision/my-notebook/", command=["lab"])
     deployment, service = build_manifests(s)
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["readinessProbe"]["tcpSocket"]["port"] == port
-    assert any("/vision/my-notebook/" in part for part in container["command"])
-    assert service["spec"]["ports"][0]["port"] == port
+    assert container["readinessProbe"]["tcpSocket"]["port"] == 8888
+    assert {"name": "BASE_PATH", "value": "/vision/my-notebook/"} in container["env"]
+    assert service["spec"]["ports"][0]["port"] == 8888
     assert workspace_url(s) == "https://devcenter.example/ws/vision/my-notebook/"
+
+
+def test_a_service_without_gpu_or_path_rolls_and_has_no_url():
+    s = spec(SERVICE, gpu=0)
+    deployment, _ = build_manifests(s)
+    assert "strategy" not in deployment["spec"]
+    assert workspace_url(s) == ""
 
 
 def test_names_get_a_short_id_suffix_and_stay_dns_labels():
@@ -130,8 +135,12 @@ def test_names_get_a_short_id_suffix_and_stay_dns_labels():
     [
         {"name": "Bad_Name"},
         {"name": ""},
-        {"type": "Batch"},
-        {"workspace_flavour": "emacs", "type": "Workspace"},
+        {"shape": "cron"},
+        {"type": "Model Download"},
+        {"type": ""},
+        {"shape": SERVICE, "port": None},
+        {"port": 70000},
+        {"pods": 0},
     ],
 )
 def test_invalid_specs_are_refused(bad):

@@ -3,19 +3,20 @@
 import pytest
 from kubernetes import client as k8s
 
-from workloads.cluster import CreateFailed, DeleteResult, WorkloadSpec, build_manifests
+from workloads.cluster import BATCH, SERVICE, CreateFailed, DeleteResult, WorkloadSpec, build_manifests
 from workloads.cluster.labels import project_selector, workload_selector
 from workloads.status import ComponentState
 
 from .conftest import eventually
 
 
-def spec(namespace, workload_id, name, type_="Training", **extra):
+def spec(namespace, workload_id, name, shape=BATCH, **extra):
     # A batch pod stops after 2 s on kubesim (the annotation) and on a real server (the command).
-    annotations = {"kubesim.io/run-seconds": "2"} if type_ == "Training" else {}
+    annotations = {"kubesim.io/run-seconds": "2"} if shape == BATCH else {}
     return WorkloadSpec(
-        workload_id=str(workload_id), project="contract", name=name, type=type_, namespace=namespace,
-        image="busybox:1.36", command=["sh", "-c", "echo hello; sleep 2" if type_ == "Training" else
+        workload_id=str(workload_id), project="contract", name=name, namespace=namespace,
+        type="training" if shape == BATCH else "inference", shape=shape, port=None if shape == BATCH else 8080,
+        image="busybox:1.36", command=["sh", "-c", "echo hello; sleep 2" if shape == BATCH else
                                        "echo serving; exec httpd -f -p 8080"], cpu_millicores=10,
         memory_bytes=16 * 2**20, submitter="contract-tests",
         pod_annotations=annotations, **extra,
@@ -45,7 +46,7 @@ def test_a_job_runs_to_completion(gateway, namespace):
 
 
 def test_a_deployment_becomes_ready_with_its_service(gateway, namespace):
-    gateway.create_objects(build_manifests(spec(namespace, "svc", "serving", type_="Inference", port=8080)))
+    gateway.create_objects(build_manifests(spec(namespace, "svc", "serving", shape=SERVICE)))
 
     def running():
         states = {c.kind: c.state for c in components_of(gateway, "svc")}
@@ -66,7 +67,7 @@ def test_deleting_a_job_removes_its_pods(gateway, namespace):
 
 
 def test_a_recreated_object_is_not_deleted_by_the_old_uid(gateway, namespace):
-    manifests = [m for m in build_manifests(spec(namespace, "uid", "same-name", type_="Inference")) if
+    manifests = [m for m in build_manifests(spec(namespace, "uid", "same-name", shape=SERVICE)) if
                  m["kind"] == "Service"]
     old = gateway.create_objects(manifests)[0]
     assert gateway.delete_component("Service", namespace, old.name, old.uid).ok

@@ -5,8 +5,8 @@ import pytest
 from projects.models import Cluster, Quota
 from tests.conftest import GIB
 from workloads.cluster.manifests import build_manifests
-from workloads.lifecycle.launch_execute import workload_spec
 from workloads.lifecycle.launch_request import AdmissionRefused, Launch, admit
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import StatusChange, WorkloadType
 from workloads.status import WorkloadStatus
 
@@ -95,6 +95,7 @@ def test_workspace_gets_its_url_and_namespace_from_the_quota(project, cluster, q
     assert workload.workspace_url == "https://ws.example.com/vision/notebook/"
     assert workload.namespace == "team-vision"
     spec = workload_spec(workload)
-    assert (spec.type, spec.workspace_flavour, spec.namespace, spec.submitter) == (
-        "Workspace", "vscode", "team-vision", "member")
+    # The chosen flavour reaches the cluster as its port (VS Code's 8080, JupyterLab's 8888).
+    assert (spec.type, spec.port, spec.namespace, spec.submitter) == (
+        "workspace", 8080, "team-vision", "member")
     assert [m["kind"] for m in build_manifests(spec)] == ["Deployment", "Service"]

@@ -16,7 +16,7 @@ from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 from devcenter.celery import app
 from projects.models import Cluster, Project, Quota
 from workloads.cluster.manifests import WorkloadSpec, build_manifests
-from workloads.lifecycle.launch_execute import workload_spec
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 

@@ -3,7 +3,7 @@
 import pytest
 
 from workloads.cluster import build_manifests
-from workloads.lifecycle.launch_execute import workload_spec
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import WorkloadType
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_pre_training_pods_request_their_share(make_workload):
         spec={"image": "trainer:1", "workers": 4, "gpu": 2, "cpu_millicores": 4000, "memory_bytes": 16 * GIB},
     )
     spec = workload_spec(workload)
-    assert (spec.gpu, spec.cpu_millicores, spec.memory_bytes, spec.workers) == (2, 4000, 16 * GIB, 4)
+    assert (spec.gpu, spec.cpu_millicores, spec.memory_bytes, spec.pods) == (2, 4000, 16 * GIB, 4)
     job = next(m for m in build_manifests(spec) if m["kind"] == "Job")
     assert job["spec"]["parallelism"] == 4
     requests = job["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]

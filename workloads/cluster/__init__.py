@@ -16,10 +16,12 @@ from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, GatewayError, LogsUnavailable
 from .gateway import ClusterGateway, CreatedObject, DeleteOutcome, DeleteResult, PodInfo
 from .labels import project_selector, workload_selector
-from .manifests import WorkloadSpec, build_manifests, workspace_url
+from .manifests import BATCH, SERVICE, WorkloadSpec, build_manifests, workspace_url
 from .resources import Resources
 
 __all__ = [
+    "BATCH",
+    "SERVICE",
     "ClusterConnection",
     "ClusterGateway",
     "ClusterUnreachable",

@@ -29,11 +29,6 @@ def _checked(value: str) -> str:
     return value
 
 
-def type_label(type_name: str) -> str:
-    """The label value of a workload type: "Model Download" -> "model-download"."""
-    return _checked(re.sub(r"[^a-z0-9]+", "-", type_name.lower()).strip("-"))
-
-
 def project_selector(project_slugs) -> str:
     """`devcenter.io/project in (a,b)` for the given project slugs (sorted, deduplicated)."""
     slugs = sorted({_checked(slug) for slug in project_slugs})

@@ -1,4 +1,4 @@
-"""WorkloadSpec -> the Kubernetes objects that run it. Pure: no I/O.
+"""WorkloadSpec -> the Kubernetes objects that run it. Pure: no I/O, no workload-type rules.
 
 Every object and every pod template carries the label contract (`labels.py`) and the
 submitter annotation, so the refresh finds them with one LIST per kind. Names are the
@@ -11,30 +11,27 @@ from dataclasses import dataclass, field
 from . import labels
 from .quantities import format_cpu, format_memory
 
-MODEL_DOWNLOAD = "Model Download"
-INFERENCE = "Inference"
-TRAINING = "Training"
-PRE_TRAINING = "Pre-Training"
-FINE_TUNING = "Fine-Tuning"
-EVALUATION = "Evaluation"
-WORKSPACE = "Workspace"
-
-BATCH_TYPES = frozenset({MODEL_DOWNLOAD, TRAINING, PRE_TRAINING, FINE_TUNING, EVALUATION})
-SERVICE_TYPES = frozenset({INFERENCE, WORKSPACE})
-TYPES = BATCH_TYPES | SERVICE_TYPES
-MODEL_TYPES = frozenset({MODEL_DOWNLOAD, FINE_TUNING, INFERENCE, EVALUATION})
-WORKSPACE_FLAVOURS = ("jupyterlab", "vscode")
-DEFAULT_PORTS = {INFERENCE: 8000, "jupyterlab": 8888, "vscode": 8080}
+# A spec's shape: how it runs, in Kubernetes terms (`workloads.types.Shape` maps types to these).
+BATCH = "batch"  # runs to completion: one Job of `pods` parallel pods
+SERVICE = "service"  # runs until deleted: a Deployment of `pods` replicas and a Service on `port`
+SHAPES = frozenset({BATCH, SERVICE})
 GPU = "nvidia.com/gpu"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
 class WorkloadSpec:
+    """A workload's objects in Kubernetes terms, with no rule of its own per workload type.
+
+    The facts that depend on the type (shape, port, pods, command, variables) are filled in by
+    `workloads.lifecycle.launch_spec.workload_spec` from the type registry (`workloads.types`).
+    """
+
     workload_id: str
     project: str
     name: str  # DNS label
-    type: str  # one of TYPES
+    type: str  # the type's label value (`devcenter.io/workload-type`), e.g. "model-download"
+    shape: str  # BATCH or SERVICE
     namespace: str
     image: str
     command: list[str] = field(default_factory=list)
@@ -42,10 +39,9 @@ class WorkloadSpec:
     cpu_millicores: int = 1000
     memory_bytes: int = 2 * 2**30
     submitter: str = ""
-    model: str = ""
-    port: int | None = None
-    workspace_flavour: str = "jupyterlab"
-    workers: int = 1
+    port: int | None = None  # the container's http port; a service must have one
+    pods: int = 1
+    path: str = ""  # served to the browser under this path ("/<project>/<name>/"); "" when not
     base_url: str = ""
     backoff_limit: int = 0
     ttl_seconds_after_finished: int | None = None
@@ -53,24 +49,20 @@ class WorkloadSpec:
     pod_annotations: dict = field(default_factory=dict)  # e.g. kubesim's kubesim.io/run-seconds
 
     def __post_init__(self):
-        if self.type not in TYPES:
-            raise ValueError(f"unknown workload type {self.type!r}")
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown shape {self.shape!r}: {' or '.join(sorted(SHAPES))}")
+        if not self.type or not labels.is_label_value(self.type):
+            raise ValueError(f"workload type must be a valid label value: {self.type!r}")
         if not self.name or len(self.name) > 63 or not _DNS_LABEL.match(self.name):
             raise ValueError(f"workload name must be a DNS label (a-z, 0-9, '-'): {self.name!r}")
         if not labels.is_label_value(str(self.workload_id)) or not str(self.workload_id):
             raise ValueError(f"workload id must be a valid label value: {self.workload_id!r}")
-        if self.type == WORKSPACE and self.workspace_flavour not in WORKSPACE_FLAVOURS:
-            raise ValueError(f"unknown workspace flavour {self.workspace_flavour!r}")
-        if self.workers < 1 or self.gpu < 0 or self.cpu_millicores < 0 or self.memory_bytes < 0:
-            raise ValueError("workers must be >= 1 and resources >= 0")
-
-    @property
-    def service_port(self) -> int | None:
-        if self.type == INFERENCE:
-            return self.port or DEFAULT_PORTS[INFERENCE]
-        if self.type == WORKSPACE:
-            return self.port or DEFAULT_PORTS[self.workspace_flavour]
-        return self.port
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise ValueError(f"port must be between 1 and 65535: {self.port!r}")
+        if self.shape == SERVICE and self.port is None:
+            raise ValueError("a service needs a port")
+        if self.pods < 1 or self.gpu < 0 or self.cpu_millicores < 0 or self.memory_bytes < 0:
+            raise ValueError("pods must be >= 1 and resources >= 0")
 
 
 def object_name(spec: WorkloadSpec) -> str:
@@ -86,7 +78,7 @@ def workload_labels(spec: WorkloadSpec) -> dict[str, str]:
     return {
         labels.WORKLOAD_ID: str(spec.workload_id),
         labels.PROJECT: spec.project,
-        labels.WORKLOAD_TYPE: labels.type_label(spec.type),
+        labels.WORKLOAD_TYPE: spec.type,
         labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
     }
 
@@ -95,14 +87,11 @@ def workload_annotations(spec: WorkloadSpec) -> dict[str, str]:
     return {labels.SUBMITTER: spec.submitter} if spec.submitter else {}
 
 
-def workspace_path(spec: WorkloadSpec) -> str:
-    """The path the workspace is served under: `/<project>/<name>/`."""
-    return f"/{spec.project}/{spec.name}/"
-
-
 def workspace_url(spec: WorkloadSpec) -> str:
-    """`{base_url}/{project}/{name}/`: where the browser opens the workspace."""
-    return spec.base_url.rstrip("/") + workspace_path(spec)
+    """`{base_url}{path}`: where the browser opens the workload; "" when it has none."""
+    if not (spec.path and spec.base_url):
+        return ""
+    return spec.base_url.rstrip("/") + spec.path
 
 
 def _metadata(spec: WorkloadSpec, name: str) -> dict:
@@ -125,36 +114,10 @@ def _resources(spec: WorkloadSpec) -> dict:
 
 def _env(spec: WorkloadSpec) -> list[dict]:
     env = {"DEVCENTER_WORKLOAD_ID": str(spec.workload_id), "DEVCENTER_PROJECT": spec.project}
-    if spec.type in MODEL_TYPES and spec.model:
-        env["MODEL_NAME"] = spec.model
-    if spec.type == WORKSPACE:
-        env["BASE_PATH"] = workspace_path(spec)
-    if spec.type == PRE_TRAINING:
-        env["WORKERS"] = str(spec.workers)
+    if spec.path:
+        env["BASE_PATH"] = spec.path
     env.update({str(key): str(value) for key, value in spec.env.items()})
     return [{"name": key, "value": value} for key, value in env.items()]
-
-
-def _workspace_command(spec: WorkloadSpec) -> list[str]:
-    port, path = spec.service_port, workspace_path(spec)
-    if spec.workspace_flavour == "vscode":
-        return [
-            "code-server",
-            "--bind-addr",
-            f"0.0.0.0:{port}",
-            "--auth",
-            "none",
-            "--abs-proxy-base-path",
-            path,
-        ]
-    return [
-        "jupyter",
-        "lab",
-        "--ip=0.0.0.0",
-        f"--port={port}",
-        "--no-browser",
-        f"--ServerApp.base_url={path}",
-    ]
 
 
 def _container(spec: WorkloadSpec) -> dict:
@@ -164,10 +127,9 @@ def _container(spec: WorkloadSpec) -> dict:
         "env": _env(spec),
         "resources": _resources(spec),
     }
-    command = list(spec.command) or (_workspace_command(spec) if spec.type == WORKSPACE else [])
-    if command:
-        container["command"] = command
-    port = spec.service_port
+    if spec.command:
+        container["command"] = list(spec.command)
+    port = spec.port
     if port:
         container["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
         # Ready means the server answers, not merely that the container started.
@@ -190,14 +152,13 @@ def _pod_template(spec: WorkloadSpec, restart_policy: str) -> dict:
 
 
 def _job(spec: WorkloadSpec) -> dict:
-    workers = spec.workers if spec.type == PRE_TRAINING else 1
     job_spec = {
         "backoffLimit": spec.backoff_limit,
-        "parallelism": workers,
-        "completions": workers,
+        "parallelism": spec.pods,
+        "completions": spec.pods,
         "template": _pod_template(spec, "Never"),
     }
-    if workers > 1:
+    if spec.pods > 1:
         job_spec["completionMode"] = "Indexed"  # each worker gets JOB_COMPLETION_INDEX
     if spec.ttl_seconds_after_finished is not None:
         job_spec["ttlSecondsAfterFinished"] = spec.ttl_seconds_after_finished
@@ -211,12 +172,13 @@ def _job(spec: WorkloadSpec) -> dict:
 
 def _deployment(spec: WorkloadSpec) -> dict:
     deployment_spec = {
-        "replicas": 1,
+        "replicas": spec.pods,
         "selector": {"matchLabels": {labels.WORKLOAD_ID: str(spec.workload_id)}},
         "template": _pod_template(spec, "Always"),
     }
-    if spec.type == WORKSPACE or spec.gpu:
-        # A rolling update would need a second set of GPUs (and quota) during the switch.
+    if spec.path or spec.gpu:
+        # Never two copies at once: a rolling update would need a second set of GPUs (and quota)
+        # during the switch, and would serve one person's browser session from two servers.
         deployment_spec["strategy"] = {"type": "Recreate"}
     return {
         "apiVersion": "apps/v1",
@@ -234,13 +196,13 @@ def _service(spec: WorkloadSpec) -> dict:
         "spec": {
             "type": "ClusterIP",
             "selector": {labels.WORKLOAD_ID: str(spec.workload_id)},
-            "ports": [{"name": "http", "port": spec.service_port, "targetPort": "http", "protocol": "TCP"}],
+            "ports": [{"name": "http", "port": spec.port, "targetPort": "http", "protocol": "TCP"}],
         },
     }
 
 
 def build_manifests(spec: WorkloadSpec) -> list[dict]:
     """The objects to create for `spec`, in creation order."""
-    if spec.type in BATCH_TYPES:
+    if spec.shape == BATCH:
         return [_job(spec)]
     return [_deployment(spec), _service(spec)]

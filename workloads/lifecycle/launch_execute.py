@@ -22,9 +22,10 @@ from workloads.cluster import (
     CreateFailed,
     workload_selector,
 )
-from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, build_manifests, workspace_url
+from workloads.cluster.manifests import WorkloadSpec, build_manifests, workspace_url
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.lifecycle.queueing import enqueue_after_commit
-from workloads.models import Component, Workload, WorkloadType
+from workloads.models import Component, Workload
 from workloads.status import ComponentState, WorkloadStatus
 from workloads.transitions import Transition, apply_transitions, short
 
@@ -54,36 +55,6 @@ def give_up_if_exhausted(workload_id: int, attempt_limit: int) -> bool:
         only_if=exhausted,
     )
     return bool(changed)
-
-
-def workload_spec(workload: Workload) -> WorkloadSpec:
-    """What to create for `workload` (raises ValueError when it cannot be built)."""
-    if workload.type == WorkloadType.CUSTOM:
-        raise ValueError("Custom workloads are found in the cluster, not launched")
-    spec = workload.spec or {}
-    workers = int(spec.get("workers") or 1)
-    # requested_* are the workload's totals; each pod asks for its share (Pre-Training runs
-    # `workers` pods). Admission stores the per-pod values in the spec.
-    pods = workers if workload.type == WorkloadType.PRE_TRAINING else 1
-    return WorkloadSpec(
-        workload_id=str(workload.id),
-        project=workload.project.name,
-        name=workload.name,
-        type=WorkloadType(workload.type).label,
-        namespace=workload.namespace,
-        image=spec.get("image", ""),
-        command=list(spec.get("command") or []),
-        gpu=int(spec.get("gpu", workload.requested_gpu // pods)),
-        cpu_millicores=int(spec.get("cpu_millicores", workload.requested_cpu_millicores // pods)),
-        memory_bytes=int(spec.get("memory_bytes", workload.requested_memory_bytes // pods)),
-        submitter=workload.created_by_name,
-        model=spec.get("model", ""),
-        port=spec.get("port") or None,
-        workspace_flavour=spec.get("flavour") or spec.get("workspace_flavour") or "jupyterlab",
-        workers=workers,
-        base_url=workload.cluster.workload_base_url,
-        pod_annotations=dict(spec.get("pod_annotations") or {}),
-    )
 
 
 def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> None:
@@ -167,8 +138,9 @@ def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]
             ],
             ignore_conflicts=True,  # a refresh may have recorded them first
         )
-        if spec.type == WORKSPACE and spec.base_url:
-            Workload.objects.filter(id=workload.id).update(workspace_url=workspace_url(spec))
+        url = workspace_url(spec)
+        if url:
+            Workload.objects.filter(id=workload.id).update(workspace_url=url)
         if row.delete_requested_at is not None:
             # Deleted while we were creating: the delete may have found nothing to delete.
             Workload.objects.filter(id=workload.id).update(delete_attempts=0, task_sent_at=now)

@@ -15,11 +15,13 @@ from django.utils import timezone
 from projects.models import Quota
 from projects.resources import RESOURCES
 from workloads import task_names
-from workloads.cluster.manifests import WORKSPACE, WorkloadSpec, workspace_url
+from workloads.cluster.manifests import workspace_url
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.lifecycle.queueing import enqueue_after_commit
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
 from workloads.transitions import NewWorkload, create_workloads
+from workloads.types import launchable
 from workloads.usage import usage_by_cluster
 
 
@@ -33,20 +35,20 @@ class AdmissionRefused(Exception):
 
 @dataclass(frozen=True)
 class Launch:
-    """What a person asked for. Resources are per pod; Pre-Training runs `spec["workers"]` pods."""
+    """What a person asked for. Resources are per pod; the type's record says how many pods."""
 
     name: str
     type: str  # WorkloadType value
     gpu: int
     cpu_millicores: int
     memory_bytes: int
-    # image, command, model, port, workspace_flavour, workers (WorkloadSpec's names); stored in
-    # Workload.spec with the per-pod gpu/cpu_millicores/memory_bytes (requested_* are totals).
+    # image, command and the type's form fields (model, port, workspace_flavour, workers); stored
+    # in Workload.spec with the per-pod gpu/cpu_millicores/memory_bytes (requested_* are totals).
     spec: dict
 
     @property
     def pods(self) -> int:
-        return int(self.spec.get("workers") or 1) if self.type == WorkloadType.PRE_TRAINING else 1
+        return launchable(self.type).pods(self.spec)
 
     def requested(self) -> dict[str, int]:
         """Total requests, keyed like `Quota` fields."""
@@ -80,6 +82,31 @@ def enqueue_create(workload_id: int) -> None:
     enqueue_after_commit(task_names.CREATE_WORKLOAD, workload_id)
 
 
+def _unsaved_workload(project, quota: Quota, launch: Launch, user, now) -> Workload:
+    """The Added row a launch becomes once admitted (ValueError for a type it cannot have)."""
+    requested = launch.requested()
+    username = user.get_username()
+    return Workload(
+        project=project,
+        cluster=quota.cluster,
+        name=launch.name,
+        type=launch.type,
+        requested_gpu=requested["gpu"],
+        requested_cpu_millicores=requested["cpu_millicores"],
+        requested_memory_bytes=requested["memory_bytes"],
+        namespace=quota.effective_namespace,
+        spec={
+            **launch.spec,
+            "gpu": launch.gpu,
+            "cpu_millicores": launch.cpu_millicores,
+            "memory_bytes": launch.memory_bytes,
+        },
+        created_by=user,
+        created_by_name=username,
+        created_at=now,
+    )
+
+
 def admit(project, cluster, user, launch: Launch) -> Workload:
     """Create the workload (Added) if it fits the project's quota on `cluster`; else AdmissionRefused."""
     if launch.type == WorkloadType.CUSTOM:
@@ -100,27 +127,16 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
                 [f"Project {project.name} has no quota on cluster {cluster.name}: ask a project admin for one."]
             )
         quota.project = project
-        namespace = quota.effective_namespace
+        now = timezone.now()
+        username = user.get_username()
         try:
-            preview = WorkloadSpec(
-                workload_id="new",
-                project=project.name,
-                name=launch.name,
-                type=WorkloadType(launch.type).label,
-                namespace=namespace,
-                image=launch.spec.get("image", ""),
-                command=list(launch.spec.get("command") or []),
-                gpu=launch.gpu,
-                cpu_millicores=launch.cpu_millicores,
-                memory_bytes=launch.memory_bytes,
-                model=launch.spec.get("model", ""),
-                port=launch.spec.get("port"),
-                workspace_flavour=launch.spec.get("workspace_flavour") or "jupyterlab",
-                workers=int(launch.spec.get("workers") or 1),
-                base_url=quota.cluster.workload_base_url,
-            )
+            workload = _unsaved_workload(project, quota, launch, user, now)
+            # The create task builds the same spec from the saved row: what cannot be built
+            # is refused here, with the reason, instead of failing later in the worker.
+            preview = workload_spec(workload)
         except ValueError as error:
             raise AdmissionRefused([str(error)]) from error
+        workload.workspace_url = workspace_url(preview)
         if (
             Workload.objects.filter(project=project, name=launch.name)
             .exclude(status=WorkloadStatus.DELETED)
@@ -128,38 +144,11 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
         ):
             raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."])
         used = usage_by_cluster(project, [cluster.pk]).get(cluster.pk, {})
-        requested = launch.requested()
-        refusals = _quota_messages(quota, used, requested)
+        refusals = _quota_messages(quota, used, launch.requested())
         if refusals:
             raise AdmissionRefused(refusals)
-        now = timezone.now()
-        username = user.get_username()
-        url = ""
-        if preview.type == WORKSPACE and quota.cluster.workload_base_url:
-            url = workspace_url(preview)
         try:
-            workload = Workload(
-                project=project,
-                cluster=quota.cluster,
-                name=launch.name,
-                type=launch.type,
-                requested_gpu=requested["gpu"],
-                requested_cpu_millicores=requested["cpu_millicores"],
-                requested_memory_bytes=requested["memory_bytes"],
-                namespace=namespace,
-                workspace_url=url,
-                spec={
-                    **launch.spec,
-                    "gpu": launch.gpu,
-                    "cpu_millicores": launch.cpu_millicores,
-                    "memory_bytes": launch.memory_bytes,
-                },
-                created_by=user,
-                created_by_name=username,
-                created_at=now,
-            )
-            first = NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")
-            create_workloads([first], now=now)
+            create_workloads([NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")], now=now)
         except IntegrityError:
             # The same name launched on another cluster at the same moment (the quota lock is
             # per cluster; the unique constraint is per project).

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from workloads.models import WorkloadType
 from workloads.status import WorkloadStatus
+from workloads.types import WorkloadType, has_url
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -96,12 +96,13 @@ class WorkspaceLink:
 
 
 def workspace_link(workload) -> WorkspaceLink | None:
-    """The Open workspace item of a workload: None for other types, disabled with a reason."""
-    if workload.type != WorkloadType.WORKSPACE:
+    """The Open workspace item of a workload: None for types without a URL, disabled with a reason."""
+    if not has_url(workload.type):
         return None
+    label = WorkloadType(workload.type).label
     if workload.status != WorkloadStatus.RUNNING:
-        return WorkspaceLink("", f"Workspace is {WorkloadStatus(workload.status).label}")
+        return WorkspaceLink("", f"{label} is {WorkloadStatus(workload.status).label}")
     url = safe_http_url(workload.workspace_url)
     if not url:
-        return WorkspaceLink("", "Workspace has no web address yet")
+        return WorkspaceLink("", f"{label} has no web address yet")
     return WorkspaceLink(url, "")

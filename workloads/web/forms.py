@@ -8,15 +8,40 @@ from django import forms
 from projects.forms import MAX_GPU
 from projects.models import Cluster, Quota, dns_label_validator
 from projects.units import GIB, CoresField, GibField
-from workloads.cluster.manifests import DEFAULT_PORTS, WORKSPACE_FLAVOURS
 from workloads.lifecycle.launch_request import Launch
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus
+from workloads.types import LAUNCHABLE, ModelField, launchable
 
-LAUNCHABLE_TYPES = [(value, label) for value, label in WorkloadType.choices if value != WorkloadType.CUSTOM]
-MODEL_TYPES = {WorkloadType.MODEL_DOWNLOAD, WorkloadType.INFERENCE, WorkloadType.FINE_TUNING}
-FLAVOUR_CHOICES = [("jupyterlab", "JupyterLab"), ("vscode", "VS Code")]
-assert {value for value, _ in FLAVOUR_CHOICES} == set(WORKSPACE_FLAVOURS)
+LAUNCHABLE_TYPES = [(kind.type.value, kind.label) for kind in LAUNCHABLE.values()]
+FLAVOUR_CHOICES = list(dict.fromkeys((f.value, f.label) for kind in LAUNCHABLE.values() for f in kind.flavours))
+# field name -> the types that show it; fields not named here are shown for every type.
+SHOWN_FOR = {
+    name: [kind.type.value for kind in LAUNCHABLE.values() if name in kind.form_fields]
+    for name in dict.fromkeys(name for kind in LAUNCHABLE.values() for name in kind.form_fields)
+}
+
+
+def _listed(words: list[str], conjunction: str = "and") -> str:
+    """["A", "B", "C"] -> "A, B and C"."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def _labels_where(test) -> str:
+    """The labels of the types that pass `test`, as "A, B and C"."""
+    return _listed([kind.label for kind in LAUNCHABLE.values() if test(kind)])
+
+
+# Help texts name the types, for people without script (who see every field).
+MODEL_HELP = (
+    f"Which model: required for {_labels_where(lambda kind: kind.model == ModelField.REQUIRED)}, "
+    f"optional for {_labels_where(lambda kind: kind.model == ModelField.OPTIONAL)}."
+)
+PORT_HELP = "The port the server listens on; empty for the default ({}).".format(
+    ", ".join(f"{kind.label} {kind.port}" for kind in LAUNCHABLE.values() if kind.port)
+)
 
 
 class LaunchForm(forms.Form):
@@ -34,19 +59,16 @@ class LaunchForm(forms.Form):
     gpu = forms.IntegerField(label="GPU", min_value=0, max_value=MAX_GPU, initial=0)
     cpu = CoresField(label="CPU (cores)", min_value=Decimal("0.001"), initial=1000)
     memory = GibField(label="Memory (GiB)", min_value=Decimal("0.001"), initial=2 * GIB)
-    model = forms.CharField(
-        max_length=300, required=False, help_text="Model Download, Inference and Fine-Tuning: which model."
-    )
-    port = forms.IntegerField(
-        min_value=1, max_value=65535, required=False, initial=DEFAULT_PORTS["Inference"],
-        help_text="Inference: the port the server listens on.",
-    )
+    # Shown only for the types whose record lists them (`workloads.types.LaunchableType.form_fields`).
+    model = forms.CharField(max_length=300, required=False, help_text=MODEL_HELP)
+    port = forms.IntegerField(min_value=1, max_value=65535, required=False, help_text=PORT_HELP)
     workspace_flavour = forms.ChoiceField(
-        label="Workspace flavour", choices=FLAVOUR_CHOICES, initial="jupyterlab", required=False
+        label="Workspace flavour", choices=FLAVOUR_CHOICES, initial=FLAVOUR_CHOICES[0][0], required=False
     )
     workers = forms.IntegerField(
         min_value=1, max_value=256, initial=1, required=False,
-        help_text="Pre-Training: number of worker pods; GPU, CPU and memory are per worker.",
+        help_text=f"{_labels_where(lambda kind: kind.has_workers)}: number of worker pods; "
+        "GPU, CPU and memory are per worker.",
     )
 
     def __init__(self, *args, project, **kwargs):
@@ -71,30 +93,33 @@ class LaunchForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError(f"Cannot split the command: {error}.") from error
 
+    def field_rows(self):
+        """(bound field, the types it is shown for as "a b", or "" for every type), in form order."""
+        return [(field, " ".join(SHOWN_FOR.get(field.name, []))) for field in self]
+
     def clean(self):
         data = super().clean()
-        kind = data.get("type")
-        if kind in MODEL_TYPES and not data.get("model"):
-            self.add_error("model", f"{WorkloadType(kind).label} needs a model.")
-        if kind == WorkloadType.WORKSPACE and not data.get("workspace_flavour"):
-            self.add_error("workspace_flavour", "Choose JupyterLab or VS Code.")
+        if "type" not in data:
+            return data
+        kind = launchable(data["type"])
+        if kind.model == ModelField.REQUIRED and not data.get("model"):
+            self.add_error("model", f"{kind.label} needs a model.")
+        if kind.flavours and data.get("workspace_flavour") not in {f.value for f in kind.flavours}:
+            self.add_error("workspace_flavour", f"Choose {_listed([f.label for f in kind.flavours], 'or')}.")
         return data
 
     def launch(self) -> Launch:
         data = self.cleaned_data
-        kind = data["type"]
+        kind = launchable(data["type"])
         spec = {"image": data["image"], "command": data["command"]}
-        if kind in MODEL_TYPES or (kind == WorkloadType.EVALUATION and data.get("model")):
-            spec["model"] = data["model"]
-        if kind == WorkloadType.INFERENCE:
-            spec["port"] = data.get("port") or DEFAULT_PORTS["Inference"]
-        if kind == WorkloadType.WORKSPACE:
-            spec["workspace_flavour"] = data["workspace_flavour"]
-        if kind == WorkloadType.PRE_TRAINING:
-            spec["workers"] = data.get("workers") or 1
+        # Only what this type uses, and only what was filled in: the spec builder applies
+        # the defaults (port, one worker), the same ones for every caller.
+        for name in kind.form_fields:
+            if data.get(name) not in (None, ""):
+                spec[name] = data[name]
         return Launch(
             name=data["name"],
-            type=kind,
+            type=kind.type,
             gpu=data["gpu"],
             cpu_millicores=data["cpu"],
             memory_bytes=data["memory"],

@@ -8,21 +8,24 @@ them as the workload's components. A Delete Failed workload gets objects that st
 refresh keeps it Delete Failed while they do.
 """
 
+from dataclasses import replace
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Cluster, Quota
 from workloads.cluster import (
+    SERVICE,
     ClusterConnection,
     ClusterGateway,
     ClusterUnreachable,
     CreateFailed,
-    WorkloadSpec,
     build_manifests,
 )
 from workloads.cluster.labels import PROJECT as PROJECT_LABEL
 from workloads.cluster.labels import project_selector
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus
 
@@ -38,7 +41,6 @@ DEMO_BEHAVIOUR = {
 }
 # A Custom workload in status Unknown: a bare pod whose node was lost.
 NODE_LOST = {"kubesim.io/start-seconds": "0", "kubesim.io/node-lost-seconds": "2"}
-SERVICE_TYPES = {WorkloadType.INFERENCE, WorkloadType.WORKSPACE}
 
 
 class Command(BaseCommand):
@@ -62,14 +64,14 @@ class Command(BaseCommand):
                 gateway.ensure_namespace(quota.effective_namespace)
             observed = gateway.list_components(project_selector(q.project.name for q in quotas))
             present = {c.workload_id for c in observed} | {f"{c.kind}/{c.namespace}/{c.name}" for c in observed}
-            workloads = Workload.objects.filter(cluster=cluster).select_related("project")
+            workloads = Workload.objects.filter(cluster=cluster).select_related("project", "cluster")
             created = 0
             for workload in workloads:
                 if workload.type == WorkloadType.CUSTOM:
                     manifests = self.custom_manifests(workload)
                     key = workload.external_key
                 elif workload.status in DEMO_BEHAVIOUR:
-                    manifests = build_manifests(self.spec_for(workload, cluster))
+                    manifests = build_manifests(self.spec_for(workload))
                     key = str(workload.id)
                 else:
                     continue
@@ -108,26 +110,15 @@ class Command(BaseCommand):
             },
         }]
 
-    def spec_for(self, workload, cluster):
+    def spec_for(self, workload):
+        """What a launch creates for `workload`, with the kubesim annotations of its demo status."""
+        spec = workload_spec(workload)
         annotations = dict(DEMO_BEHAVIOUR[workload.status])
-        if workload.type in SERVICE_TYPES:
+        if spec.shape == SERVICE:
             annotations.pop("kubesim.io/run-seconds", None)  # services run until deleted
             if workload.status == WorkloadStatus.PENDING:
                 annotations = {"kubesim.io/ready-seconds": str(FOREVER)}
-        return WorkloadSpec(
-            workload_id=str(workload.id),
-            project=workload.project.name,
-            name=workload.name,
-            type=workload.get_type_display(),
-            namespace=workload.namespace,
-            image=workload.spec.get("image", "registry.example.com/demo:latest"),
-            gpu=workload.requested_gpu,
-            cpu_millicores=workload.requested_cpu_millicores,
-            memory_bytes=workload.requested_memory_bytes,
-            submitter=workload.created_by_name,
-            base_url=cluster.workload_base_url,
-            pod_annotations=annotations,
-        )
+        return replace(spec, pod_annotations=annotations)
 
     @transaction.atomic
     def record(self, workload, objects):

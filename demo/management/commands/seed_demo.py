@@ -12,8 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Cluster, Membership, Project, Quota, Role
+from workloads.cluster import workspace_url
+from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Component, StatusChange, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.types import LAUNCHABLE, Shape, has_url
 
 DEMO_PASSWORD = "devcenter-demo"  # noqa: S105 - demo accounts only, created by this command
 GIB = 1024**3
@@ -80,6 +83,30 @@ VISION_WORKLOADS = [
     ("vscode-bob", T.WORKSPACE, S.PENDING, "west", 0, 2000, 8,
      [("Deployment", C.PENDING, "0 of 1 ready"), ("Service", C.COMPLETED, "")], "0 of 1 ready"),
 ]
+
+
+# A type without a row of its own above gets one: a finished job or a running service.
+STAND_IN_BY_SHAPE = {
+    Shape.BATCH: (S.COMPLETE, [("Job", C.COMPLETED, "Job completed")], "Job completed"),
+    Shape.SERVICE: (
+        S.RUNNING, [("Deployment", C.RUNNING, "1 of 1 ready"), ("Service", C.COMPLETED, "")], "1 of 1 ready"
+    ),
+}
+
+
+def with_every_type(rows):
+    """`rows` and a stand-in for each launchable type they leave out: the demo shows every type
+    (SPEC), one added to the registry included."""
+    shown = {row[1] for row in rows}
+    stand_ins = []
+    for kind in LAUNCHABLE.values():
+        if kind.type not in shown:
+            status, components, reason = STAND_IN_BY_SHAPE[kind.shape]
+            stand_ins.append((f"{kind.type}-demo", kind.type, status, "east", 0, 2000, 8, components, reason))
+    return rows + stand_ins
+
+
+VISION_WORKLOADS = with_every_type(VISION_WORKLOADS)
 NLP_WORKLOADS = [
     ("llama-download", T.MODEL_DOWNLOAD, S.COMPLETE, "east", 0, 2000, 8,
      [("Job", C.COMPLETED, "Job completed")], "Job completed"),
@@ -166,7 +193,7 @@ class Command(BaseCommand):
                 continue
             created_at = now - timedelta(hours=3 * (len(rows) - age))
             cluster = clusters[cluster_name]
-            workload = Workload.objects.create(
+            workload = Workload(
                 project=project,
                 cluster=cluster,
                 name=name,
@@ -179,9 +206,6 @@ class Command(BaseCommand):
                 requested_cpu_millicores=cpu,
                 requested_memory_bytes=memory_gib * GIB,
                 namespace=project.name,
-                workspace_url=(
-                    f"{cluster.workload_base_url}/{project.name}/{name}/" if type_ == T.WORKSPACE else ""
-                ),
                 spec={"image": "registry.example.com/demo/" + type_ + ":latest"},
                 # A Custom workload is known by the object found in the cluster (see refresh).
                 external_key=f"Pod/{project.name}/{name}" if type_ == T.CUSTOM else "",
@@ -194,6 +218,9 @@ class Command(BaseCommand):
                     if status in (S.DELETING, S.DELETED, S.DELETE_FAILED) else None
                 ),
             )
+            if has_url(type_):
+                workload.workspace_url = workspace_url(workload_spec(workload))
+            workload.save(force_insert=True)
             Component.objects.bulk_create(
                 Component(
                     workload=workload,
