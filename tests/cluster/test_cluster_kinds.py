@@ -3,11 +3,12 @@
 import pytest
 from kubernetes import client as k8s
 
+from tests.conftest import launched_spec
 from workloads import transitions
 from workloads.cluster import build_manifests
 from workloads.cluster.kinds import HELPER_KINDS, KINDS, Role, by_name
-from workloads.cluster.manifests import TYPES, WorkloadSpec
 from workloads.sync import adoption
+from workloads.types import LAUNCHABLE
 
 TYPED = [kind for kind in KINDS if not kind.custom]
 
@@ -42,8 +43,8 @@ def test_helper_kinds_are_derived_from_the_records():
 
 def test_every_kind_devcenter_creates_is_registered():
     created = set()
-    for type_ in TYPES:
-        spec = WorkloadSpec(workload_id="w1", project="p", name="n", type=type_, namespace="p", image="i")
+    for type_ in LAUNCHABLE:
+        spec = launched_spec(type_, image="i")
         created |= {(m["kind"], m["apiVersion"]) for m in build_manifests(spec)}
     assert created <= {(kind.name, kind.api_version) for kind in KINDS}
 
