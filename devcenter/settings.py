@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.project_selector",
+                "workloads.context_processors.polling",
             ],
         },
     },
@@ -211,6 +212,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Clusters and workloads -----------------------------------------------------------
 REFRESH_INTERVAL_SECONDS = env_int("REFRESH_INTERVAL_SECONDS", 30, minimum=1)
 DELETE_STUCK_AFTER_SECONDS = env_int("DELETE_STUCK_AFTER_SECONDS", 600, minimum=1)
+# Rows per INSERT/UPDATE statement in bulk writes, and objects per LIST page from a cluster.
+WRITE_BATCH_SIZE = env_int("WRITE_BATCH_SIZE", 500, minimum=1)
+CLUSTER_LIST_PAGE_SIZE = env_int("CLUSTER_LIST_PAGE_SIZE", 500, minimum=1)
+# How often the pages poll (seconds): after a Refresh until every cluster answered (at most
+# REFRESH_WAIT_SECONDS), rows with a queued create or delete, a running workload's logs and details.
+REFRESH_POLL_SECONDS = 2
+REFRESH_WAIT_SECONDS = 90
+IN_FLIGHT_POLL_SECONDS = 5
+LOGS_POLL_SECONDS = 3
+DETAILS_POLL_SECONDS = 5
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
 

@@ -6,13 +6,13 @@ that SQL took ~10 s to compile and parse here. On PostgreSQL we send one
 `bulk_update`.
 """
 
+from django.conf import settings
 from django.db import connection
 
-BATCH_SIZE = 1000
 
-
-def bulk_update(model, objects, fields, batch_size=BATCH_SIZE) -> int:
+def bulk_update(model, objects, fields, batch_size=None) -> int:
     """Write `fields` of `objects` (model instances with a pk); returns the rows written."""
+    batch_size = batch_size or settings.WRITE_BATCH_SIZE
     objects = list(objects)
     if not objects:
         return 0

@@ -1,5 +1,6 @@
-"""Celery tasks: take ids, stay idempotent. The work itself lives in refresh.py, deletion.py
-and launching.py; these wrappers add scheduling, retries and the attempt limits.
+"""Celery tasks: take ids, stay idempotent. The work itself lives in sync/refresh.py,
+lifecycle/delete_execute.py and lifecycle/launch_execute.py; these wrappers add names and
+queues (`task_names`), scheduling, retries and the attempt limits.
 
 Reliability (settings.py): acks_late + reject_on_worker_lost redeliver a task whose worker
 died, so every task here may run twice. Deletes and launches claim their work with a

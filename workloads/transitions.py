@@ -23,6 +23,7 @@ module (a platform admin's manual fix, with no history line).
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,7 +33,7 @@ from workloads.cluster.kinds import HELPER_KINDS
 from workloads.models import StatusChange, Workload
 from workloads.status import FINISHED, WorkloadStatus
 
-BATCH_SIZE = 500
+BATCH_SIZE = settings.WRITE_BATCH_SIZE
 REASON_MAX = 500
 
 

@@ -52,8 +52,8 @@ def test_api_calls_are_one_list_per_kind_whatever_the_number_of_workloads(count,
     assert first_api == steady_api == len(KINDS) + 1
 
 
-def test_api_calls_grow_with_pages(sim, sim_cluster, vision, monkeypatch):
-    monkeypatch.setattr("workloads.sync.refresh.PAGE_SIZE", 100)
+def test_api_calls_grow_with_pages(sim, sim_cluster, vision, settings):
+    settings.CLUSTER_LIST_PAGE_SIZE = 100
     populate(sim, sim_cluster, vision, 250)
     api_calls, _ = measure(sim, sim_cluster)
     # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds and nodes one.

@@ -13,7 +13,7 @@ kind), `states` (object -> component state), `resources` (object -> requested re
 
 from .components import ObservedComponent, observe
 from .connection import ClusterConnection, api_client
-from .errors import ClusterUnreachable, CreateFailed, GatewayError, LogsUnavailable
+from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
 from .gateway import ClusterGateway, CreatedObject, DeleteOutcome, DeleteResult, PodInfo
 from .labels import project_selector, workload_selector
 from .manifests import BATCH, SERVICE, WorkloadSpec, build_manifests, workspace_url
@@ -29,7 +29,6 @@ __all__ = [
     "CreatedObject",
     "DeleteOutcome",
     "DeleteResult",
-    "GatewayError",
     "LogsUnavailable",
     "ObservedComponent",
     "PodInfo",

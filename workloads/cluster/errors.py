@@ -1,11 +1,7 @@
 """The gateway's exceptions: what callers catch, in plain words."""
 
 
-class GatewayError(Exception):
-    """Base class of everything the cluster gateway raises on purpose."""
-
-
-class ClusterUnreachable(GatewayError):
+class ClusterUnreachable(Exception):
     """The cluster cannot be read: connection refused, timeout, or an API error on a read.
 
     Callers keep the last known statuses and mark the cluster unreachable (SPEC.md); Celery
@@ -19,7 +15,7 @@ class ClusterUnreachable(GatewayError):
         super().__init__(f"cluster {cluster!r} cannot be read: {message}")
 
 
-class CreateFailed(GatewayError):
+class CreateFailed(Exception):
     """The API refused to create an object; what this call created was deleted again."""
 
     def __init__(self, message: str, status_code: int | None = None, kind: str = "", name: str = ""):
@@ -30,7 +26,7 @@ class CreateFailed(GatewayError):
         super().__init__(message)
 
 
-class LogsUnavailable(GatewayError):
+class LogsUnavailable(Exception):
     """The API answered but has no logs to give (pod gone, container not started, ...)."""
 
     def __init__(self, message: str, status_code: int | None = None):

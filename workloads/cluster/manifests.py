@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from . import labels
 from .quantities import format_cpu, format_memory
+from .resources import GPU
 
 # A spec's shape: how it runs, in Kubernetes terms (`workloads.types.Shape` maps types to these).
 BATCH = "batch"  # runs to completion: one Job of `pods` parallel pods
 SERVICE = "service"  # runs until deleted: a Deployment of `pods` replicas and a Service on `port`
 SHAPES = frozenset({BATCH, SERVICE})
-GPU = "nvidia.com/gpu"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 

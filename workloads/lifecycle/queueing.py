@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 # What a publish raises when the broker is unreachable (Celery wraps most of them in kombu's
 # OperationalError; the others are listed in case a transport lets them through).
 BROKER_ERRORS = (OperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
-RESEND_BATCH = 500
 
 
 def publish(task_name: str, args: tuple) -> None:
@@ -111,7 +110,7 @@ def _stale(cutoff):
     )
 
 
-def resend_lost(*, older_than: float | None = None, batch: int = RESEND_BATCH) -> dict:
+def resend_lost(*, older_than: float | None = None, batch: int | None = None) -> dict:
     """Queue again the create/delete tasks of workloads that waited too long; {"delete": n, "create": n}."""
     if older_than is None:
         older_than = settings.TASK_RESEND_AFTER_SECONDS
@@ -124,7 +123,7 @@ def resend_lost(*, older_than: float | None = None, batch: int = RESEND_BATCH) -
             _stale(cutoff)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("last_sent", "id")
-            .values_list("id", "status")[:batch]
+            .values_list("id", "status")[: batch or settings.WRITE_BATCH_SIZE]
         )
         if not rows:
             return {"delete": 0, "create": 0}

@@ -44,7 +44,6 @@ from workloads.transitions import BATCH_SIZE, apply_transitions, short
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 500
 # Longer than a refresh may run (the hard time limit kills it before), so a lock left by a
 # killed worker expires by itself and the next beat tick refreshes again.
 LOCK_SECONDS = settings.CELERY_TASK_TIME_LIMIT + 30
@@ -102,7 +101,7 @@ def _refresh(cluster_id: int) -> RefreshResult:
     snapshot = timezone.now()
     try:
         with ClusterGateway(ClusterConnection.from_record(cluster)) as gateway:
-            observed = gateway.list_components(project_selector(namespaces), PAGE_SIZE) if namespaces else []
+            observed = gateway.list_components(project_selector(namespaces), settings.CLUSTER_LIST_PAGE_SIZE) if namespaces else []
             capacity = gateway.node_capacity()
     except (ClusterUnreachable, ConfigException, ValueError, OSError) as exc:
         message = short(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")

@@ -6,6 +6,7 @@ Every queryset starts from `Workload.objects.for_user(user)` and the project in 
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils import timezone
 from django.views import View
@@ -25,8 +26,6 @@ from workloads.web.pagination import CappedLazyPaginator, page_sizes
 from workloads.web.scoping import project_clusters
 from workloads.web.tables import WorkloadTable, list_queryset
 
-# How long the page polls after a Refresh before it gives up waiting for the worker.
-REFRESH_WAIT = timedelta(seconds=90)
 # Statuses that change without anyone asking (a queued create or delete): the table watches them.
 IN_FLIGHT_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.DELETING})
 
@@ -80,7 +79,7 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         if since is None:
             return {"refreshing": False}
         waiting = [c for c in clusters if c.last_refreshed_at is None or c.last_refreshed_at < since]
-        timed_out = bool(waiting) and timezone.now() - since > REFRESH_WAIT
+        timed_out = bool(waiting) and timezone.now() - since > timedelta(seconds=settings.REFRESH_WAIT_SECONDS)
         return {
             "refreshing": bool(waiting) and not timed_out,
             "refresh_timed_out": timed_out,
