@@ -271,6 +271,8 @@ REFRESH_INTERVAL_SECONDS = env_int("REFRESH_INTERVAL_SECONDS", 30, minimum=1)
 DELETE_STUCK_AFTER_SECONDS = env_int("DELETE_STUCK_AFTER_SECONDS", 600, minimum=1)
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
+# The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.
+WORKLOADS_MAX_PAGE = 1000
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {
