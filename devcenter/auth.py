@@ -33,6 +33,18 @@ class SignInView(LoginView):
         return response
 
 
+# AccessAttempt.username's column: Django's login forms do not check the username's length
+# before authenticating, and a longer one made django-axes' INSERT fail (a 500).
+THROTTLED_USERNAME_LENGTH = 255
+
+
+def throttled_username(request, credentials=None):
+    """The username django-axes counts failures for (AXES_USERNAME_CALLABLE). No account has a
+    username that long, so cutting it changes no one's count."""
+    username = (credentials or {}).get("username") if credentials else getattr(request, "data", request.POST).get("username")
+    return username[:THROTTLED_USERNAME_LENGTH] if isinstance(username, str) else username
+
+
 def lockout_minutes() -> int:
     return max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
 

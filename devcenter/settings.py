@@ -137,6 +137,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "devcenter.auth.lockout_response"
+AXES_USERNAME_CALLABLE = "devcenter.auth.throttled_username"
 # A session lasts SESSION_COOKIE_AGE seconds (12 h); unless the person ticks "Keep me signed in"
 # it also ends when the browser closes (devcenter.auth.SignInView).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=60)

@@ -93,3 +93,12 @@ def test_failures_on_one_login_page_count_on_the_other(client, django_user_model
     fail(client, ADMIN_LOGIN, "root", 3)
     fail(client, LOGIN, "root", 2)
     assert client.post(LOGIN, {"username": "root", "password": PASSWORD}).status_code == 429
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_username_longer_than_any_account_is_refused_and_counted(client, url):
+    """Django's login forms do not check the username's length before authenticating: a 10 KB
+    one overflowed django-axes' username column (a 500). It is cut to the column instead."""
+    long_name = "x" * 10_240
+    assert fail(client, url, long_name, 1).status_code == 200
+    assert fail(client, url, long_name, 4).status_code == 429

@@ -59,3 +59,8 @@ def test_session_cookie(client):
 
 def test_text_without_nul_goes_through(member_client, project):
     assert member_client.get(f"/p/{project.name}/workloads/", {"name": "ünïcode ✓ 名前"}).status_code == 200
+
+
+def test_admin_list_filter(admin_client):
+    """A NUL in an admin changelist filter reached PostgreSQL: a 500."""
+    assert_refused(admin_client.get("/admin/workloads/workload/?name__exact=a%00"))
