@@ -23,6 +23,7 @@ def configure_django():
     os.environ["DATABASE_URL"] = BENCH_DATABASE
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
     os.environ.setdefault("DEVCENTER_VAR_DIR", "var/bench")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks http
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
     create_database_if_missing(BENCH_DATABASE)

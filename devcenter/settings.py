@@ -6,12 +6,15 @@ asked for, and then SECRET_KEY must be given.
 """
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from devcenter.env import env_bool, env_int, env_list, env_str
+from devcenter.secret_key import DEVELOPMENT_KEY, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite, file queue, cache); a relative path is taken from the project folder.
@@ -23,7 +26,12 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-used-only-with-DEBUG-on"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_KEY
+elif not DEBUG and (weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY {weakness}. Generate one with: python -c \"from django.core.management.utils "
+        "import get_random_secret_key; print(get_random_secret_key())\""
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -39,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "django_filters",
+    "axes",
     "projects",
     "workloads",
 ]
@@ -49,14 +58,21 @@ if importlib.util.find_spec("demo") is not None:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Static files are answered here, before sessions: they never carry Cache-Control: private.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the session or the database with what the client sent.
+    "devcenter.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "devcenter.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "devcenter.urls"
@@ -72,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "projects.context_processors.project_selector",
                 "workloads.context_processors.polling",
             ],
@@ -106,6 +123,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes), the same for the login page and the Django admin: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# for LOGIN_LOCKOUT_MINUTES (every new try restarts the wait). Other people on the same address,
+# and the same person elsewhere, still sign in. The address is REMOTE_ADDR: behind a proxy it is
+# the proxy's, so the lockout becomes per username (X-Forwarded-For could be forged to rotate it).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "devcenter.auth.lockout_response"
+AXES_USERNAME_CALLABLE = "devcenter.auth.throttled_username"
+# A session lasts SESSION_COOKIE_AGE seconds (12 h); unless the person ticks "Keep me signed in"
+# it also ends when the browser closes (devcenter.auth.SignInView).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -119,13 +155,36 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Security: strict unless DEBUG (make run) says otherwise.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Preloading asks browsers to use HTTPS for the domain and every subdomain, for months, even
+# before their first visit; it is hard to undo, so devcenter never decides it for you. Set
+# SECURE_HSTS_PRELOAD=1 or =0: until one is set, `check --deploy` warns (security.W021); a
+# deliberate 0 silences that warning.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"] if env_str("SECURE_HSTS_PRELOAD") and not SECURE_HSTS_PRELOAD else []
+if SECURE_HSTS_PRELOAD and SECURE_HSTS_SECONDS < 31536000:
+    raise ImproperlyConfigured("SECURE_HSTS_PRELOAD needs SECURE_HSTS_SECONDS of at least 31536000 (one year)")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: scripts and styles only from our own static files (or carrying the
+# request's nonce); no inline script, no inline style attribute, no eval (htmx is configured
+# for this in base.html). With DEBUG on it only reports, so Django's debug pages (inline
+# styles and scripts) stay readable while violations still show in the browser console.
+_CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CSP = {} if DEBUG else _CONTENT_SECURITY_POLICY
+SECURE_CSP_REPORT_ONLY = _CONTENT_SECURITY_POLICY if DEBUG else {}
 
 REDIS_URL = env_str("REDIS_URL")
 
@@ -224,6 +283,8 @@ LOGS_POLL_SECONDS = 3
 DETAILS_POLL_SECONDS = 5
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
+# The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.
+WORKLOADS_MAX_PAGE = 1000
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {

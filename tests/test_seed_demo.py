@@ -1,8 +1,9 @@
 """seed_demo creates the demo data of SPEC's public contract, and is idempotent."""
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from projects.models import Cluster, Membership, Project, Quota, Role
 from workloads.models import Workload, WorkloadType
@@ -16,6 +17,11 @@ def counts():
         Project.objects.count(), Membership.objects.count(), Cluster.objects.count(),
         Quota.objects.count(), Workload.objects.count(),
     )
+
+
+def authenticate(**credentials):
+    """As the login page does: django-axes (sign-in throttling) needs the request."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_seed_demo_contract_and_idempotence():

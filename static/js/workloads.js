@@ -108,6 +108,17 @@
     }
   });
 
+  // A table that follows queued work (data-hold-while-in-use) skips a poll while the person has
+  // a menu open, rows ticked or a dialog open, so nothing is swapped from under them. Here, not
+  // in an hx-trigger filter: htmx evaluates those with eval, which the CSP forbids.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var region = event.detail.elt;
+    if (!(region instanceof Element) || !region.hasAttribute("data-hold-while-in-use")) return;
+    if (region.querySelector("details[open], input[type=checkbox]:checked") || document.querySelector("dialog[open]")) {
+      event.preventDefault();
+    }
+  });
+
   // Logs: keep following the end of each log after a swap, unless the reader scrolled up.
   var pinned = true;
   document.addEventListener("scroll", function (event) {

@@ -57,6 +57,13 @@ def test_next_never_leaves_the_list(member_client, project, list_url, make_workl
     assert response["Location"] == list_url
 
 
+def test_a_next_too_long_to_redirect_to_goes_to_the_list(member_client, project, list_url, make_workload):
+    """Django refuses to redirect to a URL over 2048 characters (a bare 400)."""
+    response = member_client.post(delete_url(project, make_workload()), {"next": f"{list_url}?name=" + "a" * 3000})
+    assert response.status_code == 303
+    assert response["Location"] == list_url
+
+
 @pytest.mark.parametrize("status", ["deleting", "deleted"])
 def test_delete_is_not_offered_when_already_going(member_client, list_url, make_workload, status):
     workload = make_workload(status=status)

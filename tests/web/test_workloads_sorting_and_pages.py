@@ -92,3 +92,40 @@ def test_pager_links_keep_filters_and_sort(member_client, list_url, make_workloa
         make_workload(name=f"w{i}")
     html = member_client.get(list_url, {"name": "w", "sort": "name"}).content.decode()
     assert 'href="?name=w&amp;sort=name&amp;page=2"' in html
+
+
+@pytest.mark.parametrize("page", ["100000000000000000000", "9223372036854775807", "1" * 4400])
+def test_a_page_deeper_than_the_limit_is_refused_with_a_message(member_client, list_url, make_workload, page):
+    """Such an OFFSET overflowed PostgreSQL's bigint: a 500."""
+    make_workload(name="only")
+    response = member_client.get(list_url, {"page": page})
+    assert response.status_code == 200
+    assert names(response) == ["only"]
+    if len(page) < 4300:  # longer is not a number to Python's int(): page 1, nothing to explain
+        assert "is deeper than this list goes (page 1000)" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["-5", "99"])
+def test_a_page_out_of_range_says_so(member_client, list_url, make_workload, page):
+    make_workload(name="only")
+    response = member_client.get(list_url, {"page": page})
+    assert response.status_code == 200
+    assert names(response) == ["only"]
+    assert f"Page {page} is out of range. Showing page 1." in response.content.decode()
+
+
+def test_the_deepest_page_has_no_next(member_client, list_url, make_workload, settings):
+    settings.WORKLOADS_MAX_PAGE = 2
+    for i in range(60):
+        make_workload(name=f"w{i:02d}")
+    second = member_client.get(list_url, {"page": 2, "sort": "name"})
+    assert names(second)[0] == "w25"
+    assert 'rel="next"' not in second.content.decode()
+    third = member_client.get(list_url, {"page": 3})
+    assert "is deeper than this list goes (page 2)" in third.content.decode()
+
+
+def test_pages_within_range_say_nothing(member_client, list_url, make_workload):
+    for i in range(30):
+        make_workload(name=f"w{i}")
+    assert "out of range" not in member_client.get(list_url, {"page": 2}).content.decode()

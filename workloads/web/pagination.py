@@ -1,10 +1,13 @@
-"""Pagination of the Workloads page: fixed page sizes, a cap, no COUNT(*) over the table.
+"""Pagination of the Workloads page: fixed page sizes, a cap, a deepest page, no COUNT(*) over the table.
 
 django-tables2 reads `?per_page=` unbounded; every paginator of the page goes through
-`page_size()` so no request can ask for more rows than WORKLOADS_MAX_PAGE_SIZE.
+`page_size()` so no request can ask for more rows than WORKLOADS_MAX_PAGE_SIZE. Pages are
+OFFSETs: each is slower than the one before, and a page number past what PostgreSQL's bigint
+OFFSET holds was a 500. So pages stop at WORKLOADS_MAX_PAGE.
 """
 
 from django.conf import settings
+from django.core.paginator import EmptyPage
 from django_tables2.paginators import LazyPaginator
 
 
@@ -23,8 +26,45 @@ def page_size(requested) -> int:
     return fitting[-1] if fitting else sizes[0]
 
 
+class PageTooDeep(EmptyPage):
+    pass
+
+
 class CappedLazyPaginator(LazyPaginator):
-    """"Page N" with previous/next: one query of per_page + 1 rows, no COUNT(*)."""
+    """"Page N" with previous/next: one query of per_page + 1 rows, no COUNT(*), at most
+    WORKLOADS_MAX_PAGE pages deep.
+
+    A page that cannot be served (past the end, below 1, deeper than the limit) leaves a
+    message in `out_of_range`; django-tables2 then shows page 1.
+    """
 
     def __init__(self, object_list, per_page, **kwargs):
         super().__init__(object_list, page_size(per_page), **kwargs)
+        self.out_of_range = ""
+
+    @property
+    def max_page(self) -> int:
+        return settings.WORKLOADS_MAX_PAGE
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > self.max_page:
+            raise PageTooDeep(f"pages stop at {self.max_page}")
+        return number
+
+    def page(self, number):
+        try:
+            page = super().page(number)
+        except EmptyPage as error:
+            self.out_of_range = self.explain(number, error)
+            raise
+        # No "Next" from the deepest page.
+        self._num_pages = min(self._num_pages, self.max_page)
+        return page
+
+    def explain(self, number, error) -> str:
+        shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:20]}…"
+        if isinstance(error, PageTooDeep):
+            return (f"Page {shown} is deeper than this list goes (page {self.max_page}): narrow the filters "
+                    "or sort the other way to reach those workloads. Showing page 1.")
+        return f"Page {shown} is out of range. Showing page 1."

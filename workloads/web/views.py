@@ -101,5 +101,9 @@ class RefreshView(ProjectMixin, View):
         query = QueryDict(request.POST.get("query", "").lstrip("?"), mutable=True)
         query.pop("refresh_since", None)
         query.pop("_export", None)
-        query["refresh_since"] = f"{requested_at.timestamp():.6f}"
-        return HttpResponseRedirect(list_url(self.project, query.urlencode()), status=303)
+        stamp = f"{requested_at.timestamp():.6f}"
+        query["refresh_since"] = stamp
+        url = list_url(self.project, query.urlencode())
+        if "?" not in url:  # a view too long to carry along: the refresh still shows
+            url = list_url(self.project, f"refresh_since={stamp}")
+        return HttpResponseRedirect(url, status=303)
