@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from devcenter.env import env_bool, env_int, env_list, env_str
+from devcenter.env import env_bool, env_int, env_labels, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite, file queue, cache); a relative path is taken from the project folder.
@@ -126,6 +126,12 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The ingress controller calls the workspace forward-auth over the cluster network, often
+# in plain HTTP: a redirect would read as "denied" (README "Security").
+SECURE_REDIRECT_EXEMPT = [r"^auth/workspace/$"]
+# Workspaces on a sibling host (ws.example.com beside devcenter.example.com) need the session
+# cookie sent there too, for the forward-auth to see it: ".example.com". Unset: this host only.
+SESSION_COOKIE_DOMAIN = env_str("SESSION_COOKIE_DOMAIN") or None
 
 REDIS_URL = env_str("REDIS_URL")
 
@@ -224,6 +230,18 @@ LOGS_POLL_SECONDS = 3
 DETAILS_POLL_SECONDS = 5
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
+
+# --- Workspaces (README "Security"): the ingress controller in front of them --------------
+# A workspace's pods admit connections only from the controller's pods: those labelled so
+# (comma-separated key=value; empty: any pod) in this namespace.
+WORKSPACE_INGRESS_NAMESPACE = env_str("WORKSPACE_INGRESS_NAMESPACE", "ingress-nginx")
+WORKSPACE_INGRESS_POD_LABELS = env_labels("WORKSPACE_INGRESS_POD_LABELS", "app.kubernetes.io/name=ingress-nginx")
+# devcenter's /auth/workspace/ as the controller reaches it (e.g. the Service's in-cluster
+# URL; its host must be in ALLOWED_HOSTS). Unset: no Ingress is made, workspaces stay closed.
+WORKSPACE_AUTH_URL = env_str("WORKSPACE_AUTH_URL")
+# The sign-in page as browsers reach it, where the controller sends an anonymous visitor.
+WORKSPACE_SIGNIN_URL = env_str("WORKSPACE_SIGNIN_URL")
+WORKSPACE_INGRESS_CLASS = env_str("WORKSPACE_INGRESS_CLASS")
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {
