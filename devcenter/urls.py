@@ -7,7 +7,7 @@ from workloads.web import workspace_auth
 
 urlpatterns = [
     path("", project_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", project_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("auth/workspace/", workspace_auth.forward_auth, name="workspace-auth"),

@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.generic import RedirectView, TemplateView
@@ -8,6 +11,17 @@ from projects.forms import AddMemberForm, QuotaForm, RoleForm
 from projects.members import LastAdminError, add_member, change_role, remove_member
 from projects.models import Cluster, Membership, Project, Role
 from projects.quotas import QuotaRefused, cluster_usage, recent_changes, set_quota
+
+
+class SignInView(auth_views.LoginView):
+    """The sign-in page. Its `next` may also lead back to a workspace, on the host of a
+    cluster's workspace base URL: the ingress sends an anonymous visitor here (`auth-signin`)."""
+
+    redirect_authenticated_user = True
+
+    def get_success_url_allowed_hosts(self, request=None):
+        bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
+        return {*super().get_success_url_allowed_hosts(request), *(urlsplit(base).netloc for base in bases)}
 
 
 @login_required
