@@ -113,7 +113,7 @@ class Workspace:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = _answer  # noqa: N815 - BaseHTTPRequestHandler's names
+            do_GET = do_POST = do_HEAD = _answer  # noqa: N815 - BaseHTTPRequestHandler's names
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
@@ -242,10 +242,11 @@ def test_a_member_gets_the_workspace_without_devcenters_cookies(nginx, workspace
     # The workspace runs its owner's code: devcenter's session and CSRF cookies never reach it.
     assert seen["cookie"] == "_xsrf=jupyters"
     assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME} <= set(cookies_of_header(member_cookie))
-    # A POST is forwarded too: nginx asks with a GET (the forward-auth answers nothing else).
+    # Any method is forwarded: nginx asks with a GET (the forward-auth answers nothing else).
     status, _, body = request(nginx, "/vision/notebook/api/contents", method="POST", cookie=member_cookie,
                               body="name=x")
     assert status == 200 and json.loads(body)["body"] == "name=x"
+    assert request(nginx, "/vision/notebook/lab", method="HEAD", cookie=member_cookie)[0] == 200
 
 
 def test_an_outsider_and_an_anonymous_user_do_not(nginx, workspace, outsider_cookie):
