@@ -24,8 +24,8 @@ BATCH = "batch"  # runs to completion: one Job of `pods` parallel pods
 SERVICE = "service"  # runs until deleted: a Deployment of `pods` replicas and a Service on `port`
 SHAPES = frozenset({BATCH, SERVICE})
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# The uid pods run as unless the image says otherwise is not allowed (root): the first user
-# of most images (jupyter's jovyan, code-server's coder) and never root.
+# The uid every pod runs as: the first user of most images (jupyter's jovyan, code-server's
+# coder), never root, so an image whose default user is root still starts (as this user).
 RUN_AS_USER = 1000
 # What an Ingress controller copies from devcenter's forward-auth answer into the request it
 # forwards (replacing whatever the browser sent): the server's key, the browser's cookies
