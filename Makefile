@@ -28,6 +28,7 @@ run: seed
 test: $(STAMP)
 	bin/ensure-services
 	bin/ensure-chromium
+	bin/ensure-nginx
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest

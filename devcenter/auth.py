@@ -5,12 +5,15 @@ on the login page and on the Django admin's alike.
 """
 
 import math
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.shortcuts import render
+
+from projects.models import Cluster
 
 LOCKOUT_TEMPLATE = "registration/login.html"
 
@@ -21,10 +24,17 @@ class SignInForm(AuthenticationForm):
 
 class SignInView(LoginView):
     """Without "Keep me signed in" the session ends with the browser; with it, it lasts
-    SESSION_COOKIE_AGE. Either way the server forgets it after SESSION_COOKIE_AGE."""
+    SESSION_COOKIE_AGE. Either way the server forgets it after SESSION_COOKIE_AGE.
+
+    Its `next` may also lead back to a workspace, on the host of a cluster's workspace base
+    URL: the ingress sends an anonymous visitor here (`auth-signin`)."""
 
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_success_url_allowed_hosts(self, request=None):
+        bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
+        return {*super().get_success_url_allowed_hosts(request), *(urlsplit(base).netloc for base in bases)}
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -1,6 +1,7 @@
 """Typed readers for settings from the environment: a bad value stops start-up loudly."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +43,21 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+def env_labels(name: str, default: str = "") -> dict[str, str]:
+    """Kubernetes labels written `key=value,key=value`; empty means none."""
+    raw = os.environ.get(name, default)
+    labels = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, equals, value = (part.strip() for part in item.partition("="))
+        if not equals or not _LABEL_KEY.match(key) or not _LABEL_VALUE.match(value):
+            raise ImproperlyConfigured(f"{name} must be Kubernetes labels like app=nginx,tier=edge; got {raw!r}")
+        labels[key] = value
+    return labels

@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from devcenter.env import env_bool, env_int, env_list, env_str
+from devcenter.env import env_bool, env_int, env_labels, env_list, env_str
 from devcenter.secret_key import DEVELOPMENT_KEY, secret_key_weakness
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,6 +185,12 @@ _CONTENT_SECURITY_POLICY = {
 }
 SECURE_CSP = {} if DEBUG else _CONTENT_SECURITY_POLICY
 SECURE_CSP_REPORT_ONLY = _CONTENT_SECURITY_POLICY if DEBUG else {}
+# The ingress controller calls the workspace forward-auth over the cluster network, often
+# in plain HTTP: a redirect would read as "denied" (README "Security").
+SECURE_REDIRECT_EXEMPT = [r"^auth/workspace/$"]
+# Workspaces on a sibling host (ws.example.com beside devcenter.example.com) need the session
+# cookie sent there too, for the forward-auth to see it: ".example.com". Unset: this host only.
+SESSION_COOKIE_DOMAIN = env_str("SESSION_COOKIE_DOMAIN") or None
 
 REDIS_URL = env_str("REDIS_URL")
 
@@ -285,6 +291,18 @@ WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
 # The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.
 WORKLOADS_MAX_PAGE = 1000
+
+# --- Workspaces (README "Security"): the ingress controller in front of them --------------
+# A workspace's pods admit connections only from the controller's pods: those labelled so
+# (comma-separated key=value; empty: any pod) in this namespace.
+WORKSPACE_INGRESS_NAMESPACE = env_str("WORKSPACE_INGRESS_NAMESPACE", "ingress-nginx")
+WORKSPACE_INGRESS_POD_LABELS = env_labels("WORKSPACE_INGRESS_POD_LABELS", "app.kubernetes.io/name=ingress-nginx")
+# devcenter's /auth/workspace/ as the controller reaches it (e.g. the Service's in-cluster
+# URL; its host must be in ALLOWED_HOSTS). Unset: no Ingress is made, workspaces stay closed.
+WORKSPACE_AUTH_URL = env_str("WORKSPACE_AUTH_URL")
+# The sign-in page as browsers reach it, where the controller sends an anonymous visitor.
+WORKSPACE_SIGNIN_URL = env_str("WORKSPACE_SIGNIN_URL")
+WORKSPACE_INGRESS_CLASS = env_str("WORKSPACE_INGRESS_CLASS")
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {

@@ -28,6 +28,20 @@ def test_wrong_password_says_so(client, member):
     assert b"didn't match" in response.content
 
 
+def test_signing_in_leads_back_to_the_workspace_that_sent_the_visitor(client, member, cluster):
+    cluster.workload_base_url = "https://ws.example.com/base"
+    cluster.save()
+    workspace = "https://ws.example.com/vision/notebook/lab"
+    response = client.post(f"/accounts/login/?next={workspace}", {"username": "member", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == workspace
+    # Any other site is still refused: home instead.
+    client.logout()
+    response = client.post("/accounts/login/?next=https://evil.example.net/", {"username": "member",
+                                                                                "password": PASSWORD})
+    assert response["Location"] == "/"
+
+
 def test_user_in_one_project_goes_straight_to_it(client, member):
     client.post("/accounts/login/", {"username": "member", "password": PASSWORD})
     response = client.get("/")

@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from devcenter.env import env_bool, env_int, env_list
+from devcenter.env import env_bool, env_int, env_labels, env_list
 from devcenter.secret_key import DEVELOPMENT_KEY, secret_key_weakness
 
 # What `get_random_secret_key()` gives: 50 characters, varied.
@@ -192,3 +192,33 @@ def test_env_int_rejects_text_and_values_below_minimum(monkeypatch):
 def test_env_list(monkeypatch):
     monkeypatch.setenv("HOSTS", " a.example.com, ,b.example.com ")
     assert env_list("HOSTS") == ["a.example.com", "b.example.com"]
+
+
+def test_env_labels(monkeypatch):
+    assert env_labels("POD_LABELS", "app.kubernetes.io/name=ingress-nginx") == {
+        "app.kubernetes.io/name": "ingress-nginx"}
+    monkeypatch.setenv("POD_LABELS", " app=traefik , tier=edge,")
+    assert env_labels("POD_LABELS") == {"app": "traefik", "tier": "edge"}
+    monkeypatch.setenv("POD_LABELS", "")
+    assert env_labels("POD_LABELS", "app=x") == {}  # set but empty: any pod
+    for bad in ("app", "app=a b", "-app=x", "app=" + "x" * 64):
+        monkeypatch.setenv("POD_LABELS", bad)
+        with pytest.raises(ImproperlyConfigured, match="POD_LABELS must be Kubernetes labels"):
+            env_labels("POD_LABELS")
+
+
+def test_workspace_settings_come_from_the_environment(tmp_path):
+    env = {"DEBUG": "1", "DEVCENTER_VAR_DIR": str(tmp_path), "WORKSPACE_INGRESS_NAMESPACE": "traefik",
+           "WORKSPACE_INGRESS_POD_LABELS": "app.kubernetes.io/name=traefik", "SESSION_COOKIE_DOMAIN": ".example.com",
+           "WORKSPACE_AUTH_URL": "http://devcenter.devcenter.svc/auth/workspace/"}
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    code = ("import devcenter.settings as s; print(s.WORKSPACE_INGRESS_NAMESPACE, s.WORKSPACE_INGRESS_POD_LABELS,"
+            " s.SESSION_COOKIE_DOMAIN, s.WORKSPACE_AUTH_URL)")
+    result = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["traefik", "{'app.kubernetes.io/name':", "'traefik'}", ".example.com",
+                                     "http://devcenter.devcenter.svc/auth/workspace/"]
+    bad = subprocess.run([sys.executable, "-c", code], env={**base, **env, "WORKSPACE_INGRESS_POD_LABELS": "x y"},
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode != 0 and "WORKSPACE_INGRESS_POD_LABELS must be Kubernetes labels" in bad.stderr

@@ -12,6 +12,7 @@ from tests.conftest import launched_spec
 from workloads.cluster import labels
 from workloads.cluster.manifests import SHAPES, build_manifests, workspace_url
 from workloads.lifecycle.launch_request import Launch
+from workloads.lifecycle.launch_spec import workspace_key
 from workloads.models import Workload
 from workloads.status import WorkloadStatus
 from workloads.types import LAUNCHABLE, ModelField, Shape, WorkloadType, launchable
@@ -47,7 +48,8 @@ def test_every_type_builds_its_objects_from_the_one_spec_builder(type_):
     kind = LAUNCHABLE[type_]
     spec = launched_spec(type_, image="app:1", model="org/model", submitter="alice")
     manifests = build_manifests(spec)
-    assert [m["kind"] for m in manifests] == KINDS_BY_SHAPE[kind.shape]
+    # A type with a URL is guarded by a NetworkPolicy, made first (its Ingress needs an auth URL).
+    assert [m["kind"] for m in manifests] == ["NetworkPolicy"] * kind.has_url + KINDS_BY_SHAPE[kind.shape]
     for manifest in manifests:
         template = manifest["spec"].get("template")
         for metadata in [manifest["metadata"], *([template["metadata"]] if template else [])]:
@@ -55,7 +57,7 @@ def test_every_type_builds_its_objects_from_the_one_spec_builder(type_):
             assert metadata["labels"][labels.WORKLOAD_TYPE] == type_.value
     if kind.shape == Shape.SERVICE:
         assert spec.port == (kind.port or kind.flavours[0].port)
-        assert manifests[1]["spec"]["ports"][0]["port"] == spec.port
+        assert manifests[-1]["spec"]["ports"][0]["port"] == spec.port
 
 
 @pytest.mark.parametrize("type_", LAUNCHABLE_TYPES)
@@ -106,7 +108,7 @@ def test_workspace_is_one_ready_probed_replica_with_a_url(flavour, port):
         WorkloadType.WORKSPACE, name="my-notebook", base_url="https://devcenter.example/ws",
         image="notebook:1", workspace_flavour=flavour,
     )
-    deployment, service = build_manifests(spec)
+    _, deployment, service = build_manifests(spec)
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     assert container(deployment)["readinessProbe"]["tcpSocket"]["port"] == port
@@ -114,6 +116,19 @@ def test_workspace_is_one_ready_probed_replica_with_a_url(flavour, port):
     assert env(deployment)["BASE_PATH"] == "/vision/my-notebook/"
     assert service["spec"]["ports"][0]["port"] == port
     assert workspace_url(spec) == "https://devcenter.example/ws/vision/my-notebook/"
+
+
+@pytest.mark.parametrize("flavour", LAUNCHABLE[WorkloadType.WORKSPACE].flavours, ids=lambda f: f.value)
+def test_a_workspace_server_never_runs_open_it_requires_the_workspaces_key(flavour):
+    spec = launched_spec(WorkloadType.WORKSPACE, "41", image="notebook:1", workspace_flavour=flavour.value)
+    deployment = next(m for m in build_manifests(spec) if m["kind"] == "Deployment")
+    command = container(deployment)["command"]
+    assert "none" not in command and not any("token=" in part for part in command)
+    key = env(deployment)[flavour.key_variable]
+    assert len(key) == 64 and key == workspace_key("new")  # launched_spec builds the unsaved row
+    assert workspace_key("41") != workspace_key("42")
+    authorization, cookies = flavour.credentials(key)
+    assert (authorization, cookies) in [(f"token {key}", {}), ("", {"code-server-session": key})]
 
 
 @pytest.mark.parametrize(

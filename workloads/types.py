@@ -42,25 +42,48 @@ class ModelField(models.TextChoices):
 
 
 def _jupyterlab_command(port: int, path: str) -> list[str]:
+    # The token comes from $JUPYTER_TOKEN (the workspace key): JupyterLab never runs open.
     return ["jupyter", "lab", "--ip=0.0.0.0", f"--port={port}", "--no-browser", f"--ServerApp.base_url={path}"]
 
 
 def _code_server_command(port: int, path: str) -> list[str]:
-    return ["code-server", "--bind-addr", f"0.0.0.0:{port}", "--auth", "none", "--abs-proxy-base-path", path]
+    # The password is $HASHED_PASSWORD (the workspace key); never `--auth none`.
+    return ["code-server", "--bind-addr", f"0.0.0.0:{port}", "--auth", "password", "--abs-proxy-base-path", path]
 
 
 @dataclass(frozen=True)
 class Flavour:
-    """A server a person picks for a type (a workspace's JupyterLab or VS Code)."""
+    """A server a person picks for a type (a workspace's JupyterLab or VS Code).
+
+    The server requires a key of its own (`key_variable`, set from the workspace's key), so it
+    is never open even to a client that reaches the pod; the ingress adds the key to each
+    request it forwards after devcenter's forward-auth said yes, as an `Authorization` value
+    (`key_authorization`) or a cookie (`key_cookie`). A person never sees or types it.
+    """
 
     value: str
     label: str
     port: int
     command: Callable[[int, str], list[str]]  # (port, path served under) -> command line
+    key_variable: str
+    key_authorization: str = ""  # "token {key}": JupyterLab's `Authorization: token <key>`
+    key_cookie: str = ""  # code-server's session cookie, whose value is its hashed password
+
+    def credentials(self, key: str) -> tuple[str, dict[str, str]]:
+        """(the Authorization value, the cookies) that open this server with `key`."""
+        authorization = self.key_authorization.format(key=key) if self.key_authorization else ""
+        return authorization, ({self.key_cookie: key} if self.key_cookie else {})
 
 
-JUPYTERLAB = Flavour("jupyterlab", "JupyterLab", 8888, _jupyterlab_command)
-VSCODE = Flavour("vscode", "VS Code", 8080, _code_server_command)
+JUPYTERLAB = Flavour(
+    "jupyterlab", "JupyterLab", 8888, _jupyterlab_command,
+    key_variable="JUPYTER_TOKEN", key_authorization="token {key}",
+)
+# code-server compares its session cookie with HASHED_PASSWORD (a value without "$argon" is
+# taken as a hex SHA-256 digest and compared as it is).
+VSCODE = Flavour(
+    "vscode", "VS Code", 8080, _code_server_command, key_variable="HASHED_PASSWORD", key_cookie="code-server-session",
+)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ def test_workspace_runs_and_opens_in_a_new_tab(e2e, page, live_server, sim_clust
     row = page.locator(f"#workload-{workload.pk}")
     kinds, _ = wait_for(lambda: all(found := in_cluster(sim_cluster, workload)) and found,
                         message="the workspace's pod in kubesim")
-    assert kinds == ["Deployment", "Service"]
+    assert kinds == ["Deployment", "NetworkPolicy", "Service"]  # no Ingress: no WORKSPACE_AUTH_URL here
     refresh_until(page, row, "Running")
     expect(row.locator(".status-reason")).to_have_text("Deployment: 1 of 1 ready")
     screenshot("e2e-workspace-running")

@@ -35,23 +35,26 @@ def test_custom_kinds_need_no_typed_api():
 
 
 def test_helper_kinds_are_derived_from_the_records():
-    assert {"Service", "ConfigMap", "PersistentVolumeClaim"} == HELPER_KINDS
+    assert {"Service", "ConfigMap", "PersistentVolumeClaim", "NetworkPolicy", "Ingress"} == HELPER_KINDS
     assert {kind.name for kind in KINDS if kind.role is Role.HELPER} == HELPER_KINDS
     assert transitions.HELPER_KINDS is HELPER_KINDS  # the layers that rank helpers last read it
     assert adoption.HELPER_KINDS is HELPER_KINDS
 
 
-def test_every_kind_devcenter_creates_is_registered():
+def test_every_kind_devcenter_creates_is_registered(settings):
+    settings.WORKSPACE_AUTH_URL = "http://devcenter.devcenter.svc/auth/workspace/"  # workspaces get an Ingress
     created = set()
     for type_ in LAUNCHABLE:
-        spec = launched_spec(type_, image="i")
+        spec = launched_spec(type_, image="i", base_url="https://ws.example.com")
         created |= {(m["kind"], m["apiVersion"]) for m in build_manifests(spec)}
+    assert {("NetworkPolicy", "networking.k8s.io/v1"), ("Ingress", "networking.k8s.io/v1")} <= created
     assert created <= {(kind.name, kind.api_version) for kind in KINDS}
 
 
 def test_kinds_nothing_creates_or_lists_are_gone():
-    # Secrets hold sensitive data and no workload type uses them; nothing creates Ingresses or HTTPRoutes.
-    assert not {"Secret", "Ingress", "HTTPRoute"} & set(by_name)
+    # Secrets hold sensitive data and no workload type uses them; nothing creates HTTPRoutes
+    # (a workspace's route is an Ingress, behind devcenter's forward-auth).
+    assert not {"Secret", "HTTPRoute"} & set(by_name)
 
 
 def test_api_versions():

@@ -21,6 +21,8 @@ LIST_PATHS = {
     "Service": "/api/v1/services",
     "ConfigMap": "/api/v1/configmaps",
     "PersistentVolumeClaim": "/api/v1/persistentvolumeclaims",
+    "NetworkPolicy": "/apis/networking.k8s.io/v1/networkpolicies",
+    "Ingress": "/apis/networking.k8s.io/v1/ingresses",
     "InferenceService": "/apis/serving.kserve.io/v1beta1/inferenceservices",
 }
 
@@ -74,9 +76,10 @@ def test_one_selector_finds_every_workload_of_both_projects(many, gateway):
     workloads = by_workload(components)
     assert len(workloads) == 300
     assert {c.project for c in components} == {"vision", "nlp"}
-    # Jobs are one component; Inference and Workspace a Deployment and a Service.
-    assert len(components) == 300 + 2 * 60
-    assert {c.kind for c in components} == {"Job", "Deployment", "Service"}
+    # Jobs are one component; Inference and Workspace a Deployment and a Service, and a
+    # Workspace its NetworkPolicy (no Ingress: these tests set no WORKSPACE_AUTH_URL).
+    assert len(components) == 300 + 2 * 60 + 60
+    assert {c.kind for c in components} == {"Job", "Deployment", "Service", "NetworkPolicy"}
     assert all(c.submitter == "alice@example.com" for c in components)
     assert all(c.uid and c.created_at for c in components)
     inference = workloads["w00001"]
@@ -103,7 +106,7 @@ def test_paging_costs_one_request_per_page_and_kind(many, gateway):
         counts[obj["kind"]] += 1
     many.reset_requests()
     paged = gateway.list_components(project_selector(["vision", "nlp"]), page_size=page_size)
-    assert len(paged) == 420
+    assert len(paged) == 480
     requests = list_requests(many)
     expected = {kind: max(1, math.ceil(n / page_size)) for kind, n in counts.items()}
     assert {kind: len([r for r in requests if r.path == LIST_PATHS[kind]]) for kind in LIST_PATHS} == expected

@@ -11,6 +11,7 @@ from workloads.cluster.manifests import (
     BATCH,
     SERVICE,
     SHAPES,
+    BrowserAccess,
     WorkloadSpec,
     build_manifests,
     object_name,
@@ -104,7 +105,8 @@ def test_a_service_spec_is_a_deployment_and_a_service_on_its_port():
 
 def test_a_spec_served_under_a_path_is_one_ready_probed_replica_with_a_url():
     s = spec(SERVICE, port=8888, gpu=0, name="my-notebook", path="/vision/my-notebook/", command=["lab"])
-    deployment, service = build_manifests(s)
+    network_policy, deployment, service = build_manifests(s)  # no auth URL: no Ingress
+    assert network_policy["kind"] == "NetworkPolicy"
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -146,3 +148,85 @@ def test_names_get_a_short_id_suffix_and_stay_dns_labels():
 def test_invalid_specs_are_refused(bad):
     with pytest.raises(ValueError):
         spec(**bad)
+
+
+WORKSPACE = {"port": 8888, "gpu": 0, "name": "my-notebook", "path": "/vision/my-notebook/", "command": ["lab"]}
+ACCESS = BrowserAccess(
+    controller_namespace="edge",
+    controller_pod_labels={"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+    auth_url="http://devcenter.devcenter.svc:8000/auth/workspace/",
+    signin_url="https://devcenter.example/accounts/login/",
+    ingress_class="nginx",
+)
+
+
+def by_kind(manifests):
+    return {m["kind"]: m for m in manifests}
+
+
+@pytest.mark.parametrize("overrides", [{"shape": BATCH}, {"shape": SERVICE}, {"shape": SERVICE, **WORKSPACE}],
+                         ids=["batch", "service", "workspace"])
+def test_every_pod_runs_restricted_without_a_service_account_token(overrides):
+    for manifest in build_manifests(spec(**overrides)):
+        for template in pod_templates(manifest):
+            pod_spec = template["spec"]
+            assert pod_spec["automountServiceAccountToken"] is False
+            assert pod_spec["securityContext"] == {
+                "runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"},
+            }
+            for container in pod_spec["containers"]:
+                assert container["securityContext"] == {
+                    "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                }
+                assert not {"hostNetwork", "hostPID", "hostIPC", "volumes"} & set(pod_spec)
+
+
+def test_a_workspaces_pods_admit_only_the_ingress_controllers_pods_on_the_servers_port():
+    s = spec(SERVICE, access=ACCESS, **WORKSPACE)
+    manifests = build_manifests(s)
+    assert [m["kind"] for m in manifests] == ["NetworkPolicy", "Deployment", "Service", "Ingress"]
+    policy, deployment = manifests[0], manifests[1]
+    assert policy["apiVersion"] == "networking.k8s.io/v1"
+    assert policy["spec"]["podSelector"] == deployment["spec"]["selector"]
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    (rule,) = policy["spec"]["ingress"]
+    # One peer holding both selectors: pods with these labels in that namespace (not "or").
+    assert rule["from"] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}},
+        "podSelector": {"matchLabels": ACCESS.controller_pod_labels},
+    }]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8888}]
+
+
+def test_without_controller_pod_labels_any_pod_of_the_controllers_namespace_is_admitted():
+    s = spec(SERVICE, access=BrowserAccess(controller_namespace="edge", controller_pod_labels={}), **WORKSPACE)
+    (rule,) = build_manifests(s)[0]["spec"]["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}}}]
+
+
+def test_the_ingress_routes_the_workspace_url_through_devcenters_forward_auth():
+    s = spec(SERVICE, access=ACCESS, **WORKSPACE)
+    ingress = by_kind(build_manifests(s))["Ingress"]
+    service = by_kind(build_manifests(s))["Service"]
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/auth-url"] == ACCESS.auth_url
+    assert annotations["nginx.ingress.kubernetes.io/auth-signin"] == ACCESS.signin_url
+    assert annotations["nginx.ingress.kubernetes.io/auth-signin-redirect-param"] == "next"
+    assert annotations["nginx.ingress.kubernetes.io/auth-response-headers"] == "Authorization,Cookie,X-Auth-Request-User"
+    assert annotations[labels.SUBMITTER] == "alice@example.com"
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "devcenter.example"
+    (path,) = rule["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/ws/vision/my-notebook/", "Prefix")  # the workspace URL's path
+    assert path["backend"] == {"service": {"name": service["metadata"]["name"], "port": {"name": "http"}}}
+    assert ingress["spec"]["tls"] == [{"hosts": ["devcenter.example"]}]
+
+
+def test_an_address_as_base_url_routes_any_host_and_no_auth_url_means_no_route():
+    s = spec(SERVICE, access=ACCESS, base_url="http://127.0.0.1:8080", **WORKSPACE)
+    ingress = by_kind(build_manifests(s))["Ingress"]
+    assert "host" not in ingress["spec"]["rules"][0] and "tls" not in ingress["spec"]
+    unguarded = spec(SERVICE, access=BrowserAccess(), **WORKSPACE)
+    assert "Ingress" not in by_kind(build_manifests(unguarded))
+    assert "NetworkPolicy" not in by_kind(build_manifests(spec(SERVICE, access=ACCESS)))  # no path: no URL

@@ -98,4 +98,4 @@ def test_workspace_gets_its_url_and_namespace_from_the_quota(project, cluster, q
     # The chosen flavour reaches the cluster as its port (VS Code's 8080, JupyterLab's 8888).
     assert (spec.type, spec.port, spec.namespace, spec.submitter) == (
         "workspace", 8080, "team-vision", "member")
-    assert [m["kind"] for m in build_manifests(spec)] == ["Deployment", "Service"]
+    assert [m["kind"] for m in build_manifests(spec)] == ["NetworkPolicy", "Deployment", "Service"]

@@ -92,6 +92,14 @@ KINDS = (
         state=states.helper_state, api=k8s.CoreV1Api, method_suffix="persistent_volume_claim",
     ),
     Kind(
+        "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", Role.HELPER,
+        state=states.helper_state, api=k8s.NetworkingV1Api, method_suffix="network_policy",
+    ),
+    Kind(
+        "Ingress", "networking.k8s.io", "v1", "ingresses", Role.HELPER,
+        state=states.helper_state, api=k8s.NetworkingV1Api, method_suffix="ingress",
+    ),
+    Kind(
         "InferenceService", "serving.kserve.io", "v1beta1", "inferenceservices", Role.COMPONENT,
         state=states.inference_service_state, requests=resources.inference_service_requests,
         keep_spec=("predictor",),

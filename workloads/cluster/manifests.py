@@ -3,10 +3,17 @@
 Every object and every pod template carries the label contract (`labels.py`) and the
 submitter annotation, so the refresh finds them with one LIST per kind. Names are the
 workload name plus a short id suffix, so two workloads with the same name never collide.
+
+Every pod runs under the `restricted` Pod Security level (non-root, no privilege escalation,
+no capabilities, the runtime's seccomp profile) without a service-account token. A workload
+served to browsers under a path (a workspace) also gets a NetworkPolicy that admits only the
+ingress controller, and an Ingress whose controller asks devcenter first (`BrowserAccess`).
 """
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from . import labels
 from .quantities import format_cpu, format_memory
@@ -17,6 +24,31 @@ BATCH = "batch"  # runs to completion: one Job of `pods` parallel pods
 SERVICE = "service"  # runs until deleted: a Deployment of `pods` replicas and a Service on `port`
 SHAPES = frozenset({BATCH, SERVICE})
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# The uid every pod runs as: the first user of most images (jupyter's jovyan, code-server's
+# coder), never root, so an image whose default user is root still starts (as this user).
+RUN_AS_USER = 1000
+# What an Ingress controller copies from devcenter's forward-auth answer into the request it
+# forwards (replacing whatever the browser sent): the server's key, the browser's cookies
+# without devcenter's own, and who is asking.
+AUTH_RESPONSE_HEADERS = ("Authorization", "Cookie", "X-Auth-Request-User")
+INGRESS_NGINX = "nginx.ingress.kubernetes.io/"
+
+
+@dataclass(frozen=True)
+class BrowserAccess:
+    """How browsers reach a workload served under a path, and who else may connect to its pods.
+
+    Its pods admit connections only from the ingress controller's pods (`controller_namespace`,
+    `controller_pod_labels`: a NetworkPolicy). The Ingress is made only with an `auth_url`:
+    the controller asks it before every request (ingress-nginx `auth-url`), so there is never
+    an unauthenticated route to a workspace.
+    """
+
+    controller_namespace: str = "ingress-nginx"
+    controller_pod_labels: dict = field(default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"})
+    auth_url: str = ""  # devcenter's /auth/workspace/ as the ingress controller reaches it
+    signin_url: str = ""  # devcenter's sign-in page as browsers reach it (on 401)
+    ingress_class: str = ""  # spec.ingressClassName; "" for the cluster's default class
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,7 @@ class WorkloadSpec:
     ttl_seconds_after_finished: int | None = None
     env: dict = field(default_factory=dict)
     pod_annotations: dict = field(default_factory=dict)  # e.g. kubesim's kubesim.io/run-seconds
+    access: BrowserAccess = field(default_factory=BrowserAccess)  # read only when served under a path
 
     def __post_init__(self):
         if self.shape not in SHAPES:
@@ -126,6 +159,7 @@ def _container(spec: WorkloadSpec) -> dict:
         "image": spec.image,
         "env": _env(spec),
         "resources": _resources(spec),
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
     }
     if spec.command:
         container["command"] = list(spec.command)
@@ -147,7 +181,17 @@ def _pod_template(spec: WorkloadSpec, restart_policy: str) -> dict:
             "labels": workload_labels(spec),
             "annotations": {**spec.pod_annotations, **workload_annotations(spec)},
         },
-        "spec": {"restartPolicy": restart_policy, "containers": [_container(spec)]},
+        "spec": {
+            "restartPolicy": restart_policy,
+            # Nothing a workload runs talks to the Kubernetes API: no token in its file system.
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": RUN_AS_USER,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [_container(spec)],
+        },
     }
 
 
@@ -201,8 +245,84 @@ def _service(spec: WorkloadSpec) -> dict:
     }
 
 
+def _network_policy(spec: WorkloadSpec) -> dict:
+    """Only the ingress controller's pods may connect, and only to the server's port.
+
+    The workspace's own server trusts whoever passed devcenter's forward-auth at the ingress:
+    any other pod of the cluster (another project's) must not reach it directly.
+    """
+    peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": spec.access.controller_namespace}}}
+    if spec.access.controller_pod_labels:
+        peer["podSelector"] = {"matchLabels": dict(spec.access.controller_pod_labels)}  # and: these pods of it
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(spec, object_name(spec)),
+        "spec": {
+            "podSelector": {"matchLabels": {labels.WORKLOAD_ID: str(spec.workload_id)}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [peer], "ports": [{"protocol": "TCP", "port": spec.port}]}],
+        },
+    }
+
+
+def _ingress(spec: WorkloadSpec) -> dict:
+    """The route from `workspace_url(spec)` to the Service, behind devcenter's forward-auth."""
+    url = urlsplit(workspace_url(spec))
+    access = spec.access
+    annotations = {
+        **workload_annotations(spec),
+        INGRESS_NGINX + "auth-url": access.auth_url,
+        INGRESS_NGINX + "auth-response-headers": ",".join(AUTH_RESPONSE_HEADERS),
+        # Notebooks and editors hold websockets open and upload files in large chunks.
+        INGRESS_NGINX + "proxy-read-timeout": "3600",
+        INGRESS_NGINX + "proxy-send-timeout": "3600",
+        INGRESS_NGINX + "proxy-body-size": "64m",
+    }
+    if access.signin_url:
+        annotations[INGRESS_NGINX + "auth-signin"] = access.signin_url
+        annotations[INGRESS_NGINX + "auth-signin-redirect-param"] = "next"  # Django's
+    rule = {
+        "http": {
+            "paths": [{
+                "path": url.path or "/",
+                "pathType": "Prefix",
+                "backend": {"service": {"name": object_name(spec), "port": {"name": "http"}}},
+            }]
+        }
+    }
+    host = url.hostname or ""
+    if host and not _is_ip(host):  # an Ingress host is a DNS name; an address means any host
+        rule["host"] = host
+    ingress_spec = {"rules": [rule]}
+    if access.ingress_class:
+        ingress_spec["ingressClassName"] = access.ingress_class
+    if url.scheme == "https" and "host" in rule:
+        ingress_spec["tls"] = [{"hosts": [host]}]  # the controller's default certificate
+    metadata = _metadata(spec, object_name(spec))
+    metadata["annotations"] = annotations
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": ingress_spec}
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def build_manifests(spec: WorkloadSpec) -> list[dict]:
-    """The objects to create for `spec`, in creation order."""
+    """The objects to create for `spec`, in creation order.
+
+    A workload served under a path gets its NetworkPolicy first (its pods never start
+    unguarded) and its Ingress last (no route before there is something behind it).
+    """
     if spec.shape == BATCH:
         return [_job(spec)]
-    return [_deployment(spec), _service(spec)]
+    if not spec.path:
+        return [_deployment(spec), _service(spec)]
+    manifests = [_network_policy(spec), _deployment(spec), _service(spec)]
+    if spec.access.auth_url and workspace_url(spec):
+        manifests.append(_ingress(spec))
+    return manifests

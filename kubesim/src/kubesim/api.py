@@ -8,6 +8,7 @@ import random
 import uuid
 
 from kubesim import patch as patching
+from kubesim import podsecurity
 from kubesim.clock import parse_rfc3339, rfc3339
 from kubesim.errors import ApiError, already_exists, bad_request, conflict, not_found
 from kubesim.resources import (
@@ -90,6 +91,8 @@ class Api:
                         metadata["name"] = candidate
                         break
             validate(rt, obj)
+            if rt.namespaced:
+                podsecurity.enforce(self.store.get("Namespace", "", namespace), rt.kind, obj)
             name = metadata["name"]
             if self.store.get(rt.kind, namespace, name) is not None:
                 raise already_exists(rt.plural, name, rt.group)

@@ -350,6 +350,17 @@ class ControllerManager:
 
     # --- jobs ---------------------------------------------------------------------------
 
+    def _create_pod(self, namespace: str, pod: dict, into: list) -> ApiError | None:
+        """Create a controller's pod and append it to `into`; the refusal when admission
+        (Pod Security) refuses it, as a real server refuses a controller's pods."""
+        try:
+            into.append(self.api.create(resource_for_kind("Pod"), namespace, pod))
+        except ApiError as refused:
+            if refused.code != 403:
+                raise
+            return refused
+        return None
+
     def _owned_pods(self, owner: dict) -> list[dict]:
         pods = []
         for kind, namespace, name in self.store.dependents(owner["metadata"]["uid"]):
@@ -406,7 +417,8 @@ class ControllerManager:
                     wanted = min(spec.get("parallelism", 1), completions - succeeded) - len(active)
                     for _ in range(max(0, wanted)):
                         pod = pod_from_template(job, spec["template"], None, f"{name}-", {})
-                        active.append(self.api.create(resource_for_kind("Pod"), namespace, pod))
+                        if self._create_pod(namespace, pod, active) is not None:
+                            break  # refused (Pod Security): the real controller retries, in vain
                     if deadline is not None:
                         self.wake_at(started + deadline, "Job", namespace, name)
             elif failure_target is not None:
@@ -465,7 +477,14 @@ class ControllerManager:
             else:
                 for _ in range(wanted - len(active)):
                     pod = pod_from_template(rs, spec["template"], None, f'{metadata["name"]}-', {})
-                    active.append(self.api.create(resource_for_kind("Pod"), metadata["namespace"], pod))
+                    refused = self._create_pod(metadata["namespace"], pod, active)
+                    if refused is not None:
+                        # The first refusal stays: each retry names a new pod, and a status that
+                        # changed on every pass would never settle.
+                        before = find_condition((rs.get("status") or {}).get("conditions"), "ReplicaFailure")
+                        conditions.append(before if before and before["status"] == "True" else
+                                          condition("ReplicaFailure", True, "FailedCreate", refused.message, now))
+                        break
         elif len(active) > wanted:
             # Scale down not-ready pods first, then the newest.
             ranked = sorted(active, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]), reverse=False)
@@ -628,7 +647,10 @@ class ControllerManager:
             pod["spec"]["hostname"] = pod_name
             if spec.get("serviceName"):
                 pod["spec"]["subdomain"] = spec["serviceName"]
-            pods[pod_name] = self.api.create(resource_for_kind("Pod"), namespace, pod)
+            created = []
+            if self._create_pod(namespace, pod, created) is not None:
+                break  # refused (Pod Security): no later ordinal either
+            pods[pod_name] = created[0]
             if ordered:
                 break
         for pod_name, pod in sorted(pods.items(), key=lambda item: -int(item[0].rsplit("-", 1)[1])):

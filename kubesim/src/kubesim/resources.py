@@ -5,6 +5,7 @@ validated on write and which defaults the server fills in.
 import re
 from dataclasses import dataclass, field
 
+from kubesim import podsecurity
 from kubesim.errors import invalid
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -45,6 +46,9 @@ RESOURCES = [
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",)),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",)),
     ResourceType("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",)),
+    # Stored as sent: no controller acts on them (no ingress controller, no network plugin).
+    ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",), subresources=()),
+    ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
     # A custom resource, as if KServe's CRD were installed.
     ResourceType("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, ("isvc",)),
 ]
@@ -173,6 +177,8 @@ def validate(rt: ResourceType, obj: dict) -> None:
         # The CRD's schema requires a predictor.
         if not isinstance((spec or {}).get("predictor"), dict):
             causes.append(("spec.predictor", "FieldValueRequired", "Required value"))
+    elif rt.kind == "Namespace":
+        causes += podsecurity.label_causes(obj)
     elif rt.kind == "PersistentVolumeClaim":
         spec = spec or {}
         if not spec.get("accessModes"):

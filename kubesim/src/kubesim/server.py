@@ -12,10 +12,11 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from kubesim import discovery
+from kubesim import discovery, podsecurity
 from kubesim.errors import REASONS, ApiError, bad_request, status_object
 from kubesim.resources import BY_PATH, ResourceType
 from kubesim.selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
@@ -175,8 +176,10 @@ class Handler(BaseHTTPRequestHandler):
         if token and self.headers.get("Authorization") != f"Bearer {token}":
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
-    def _send_json(self, code: int, body: bytes) -> None:
+    def _send_json(self, code: int, body: bytes, warnings: Sequence[str] = ()) -> None:
         self.send_response(code)
+        for warning in warnings:
+            self.send_header("Warning", podsecurity.warning_header(warning))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache, private")
@@ -297,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST":
             obj = self.sim.api.create(rt, self._ns(rt, namespace), body)
             self.sim.after_write()
-            return self._send_json(201, dumps(obj))
+            return self._send_json(201, dumps(obj), self._pod_security_warnings(rt, obj))
         if method == "DELETE":
             deleted = self.sim.api.delete_collection(rt, namespace, labels, fields, delete_options(body, query))
             self.sim.after_write()
@@ -427,7 +430,13 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         self.sim.after_write()
-        self._send_json(200, dumps(obj))
+        self._send_json(200, dumps(obj), self._pod_security_warnings(rt, obj) if sub is None else ())
+
+    def _pod_security_warnings(self, rt: ResourceType, obj: dict) -> list[str]:
+        namespace = (obj.get("metadata") or {}).get("namespace")
+        if not rt.namespaced or not namespace:
+            return []
+        return podsecurity.warnings(self.sim.store.get("Namespace", "", namespace), rt.kind, obj)
 
     def _log(self, pod: dict, query: dict) -> None:
         logs = self.sim.logs
