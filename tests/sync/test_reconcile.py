@@ -36,8 +36,17 @@ def listed(
     return ObservedComponent(**{**values, **more})
 
 
-def workload(id_, *, project_id=VISION, status=S.RUNNING, deleting=False, changed_at=BEFORE, reason=""):
-    return WorkloadRow(id_, project_id, status, reason, deleting, changed_at)
+def workload(
+    id_,
+    *,
+    project_id=VISION,
+    status=S.RUNNING,
+    deleting=False,
+    changed_at=BEFORE,
+    reason="",
+    namespace="vision",
+):
+    return WorkloadRow(id_, project_id, status, reason, deleting, changed_at, namespace)
 
 
 def recorded(workload_id, name, *, id_=None, kind="Job", state=C.RUNNING, updated_at=BEFORE, **more):
