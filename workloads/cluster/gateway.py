@@ -22,6 +22,8 @@ import enum
 import gc
 import json
 import logging
+import re
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,19 +130,29 @@ def _read_json(response) -> dict:
         response.release_conn()
 
 
+def _tls_message(text: str) -> str:
+    """ "TLS error: certificate verify failed: self-signed certificate" from OpenSSL's wording."""
+    text = " ".join(str(text).split())
+    if "[SSL" in text:
+        text = re.sub(r"^\[SSL(: [A-Z_]+)?\]\s*", "", text[text.index("[SSL") :])
+    text = re.split(r"\s*\(_ssl\.c:\d+\)", text)[0].strip(" '\")(")
+    return f"TLS error: {text or 'handshake failed'}"
+
+
 def plain_error(exc: Exception) -> str:
-    """What went wrong reaching a cluster, in words (urllib3 wraps the cause in MaxRetryError)."""
+    """What went wrong reaching a cluster, in words (urllib3 wraps the cause in MaxRetryError;
+    the kubernetes client turns an SSLError into an ApiException of status 0)."""
+    if isinstance(exc, ApiException):
+        reason = str(exc.reason or "")
+        kind, _, detail = reason.partition("\n")
+        return _tls_message(detail) if kind == "SSLError" else " ".join(reason.split()) or "no answer"
     cause = exc
     while isinstance(cause, urllib3.exceptions.MaxRetryError) and cause.reason is not None:
         cause = cause.reason
-    if isinstance(cause, urllib3.exceptions.SSLError) or "SSL" in type(cause).__name__:
-        detail = cause.args[0] if cause.args else cause
-        while isinstance(detail, Exception) and detail.args and not isinstance(detail, OSError):
-            detail = detail.args[0]
-        text = getattr(detail, "verify_message", None) or getattr(detail, "reason", None) or detail
-        return f"TLS error: {' '.join(str(text).split())}"
+    if isinstance(cause, urllib3.exceptions.SSLError | ssl.SSLError):
+        return _tls_message(str(cause))
     if isinstance(cause, urllib3.exceptions.NewConnectionError):
-        return f"cannot connect: {' '.join(str(cause).split(': ')[-1:])}"
+        return f"cannot connect: {str(cause).split(': ')[-1]}"
     if isinstance(cause, urllib3.exceptions.TimeoutError):
         return f"timed out: {cause}"
     if isinstance(cause, urllib3.exceptions.LocationValueError):
@@ -194,7 +206,7 @@ class ClusterGateway:
         return self._apis[api_class]
 
     def _unreachable(self, exc: Exception) -> ClusterUnreachable:
-        if isinstance(exc, ApiException):
+        if isinstance(exc, ApiException) and exc.status:
             return ClusterUnreachable(self.connection.name, status_message(exc), exc.status)
         return ClusterUnreachable(self.connection.name, plain_error(exc))
 
@@ -220,7 +232,9 @@ class ClusterGateway:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(exc) from exc
 
-    def _list_page(self, kind: Kind, label_selector: str, limit: int, token: str | None, namespace=None) -> dict:
+    def _list_page(
+        self, kind: Kind, label_selector: str, limit: int, token: str | None, namespace=None
+    ) -> dict:
         """One LIST page of `kind` across all namespaces (or in `namespace`), as raw JSON."""
         options = {
             "label_selector": label_selector,
@@ -235,14 +249,20 @@ class ClusterGateway:
                 kind.group, kind.version, namespace, kind.plural, **options
             )
         elif kind.custom:
-            response = self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
+            response = self.custom.list_cluster_custom_object(
+                kind.group, kind.version, kind.plural, **options
+            )
         elif namespace:
             response = self._typed(kind, "list")(namespace, **options)
         else:
-            response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
+            response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(
+                **options
+            )
         return _read_json(response)
 
-    def _list_all(self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None) -> list[dict]:
+    def _list_all(
+        self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None
+    ) -> list[dict]:
         """Every object of one kind matching `label_selector`, slimmed, one LIST page at a time.
 
         An expired `continue` token (410, after ~5 minutes or a compaction) restarts the list
@@ -306,7 +326,9 @@ class ClusterGateway:
         with _gc_paused():
             return observe(objects, skipped)
 
-    def list_pods(self, label_selector: str, page_size: int = 500, *, namespace: str | None = None) -> list[PodInfo]:
+    def list_pods(
+        self, label_selector: str, page_size: int = 500, *, namespace: str | None = None
+    ) -> list[PodInfo]:
         """The pods matching `label_selector` (for the logs page: in `namespace`), oldest first."""
         if namespace is not None and not namespace:
             raise ValueError("a namespaced LIST needs a namespace")
@@ -339,7 +361,9 @@ class ClusterGateway:
         try:
             with self._connecting():
                 # Read the body: an unread response poisons the pooled connection.
-                _read_json(self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout))
+                _read_json(
+                    self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout)
+                )
         except ApiException as exc:
             if exc.status == 409:
                 return False
@@ -628,7 +652,9 @@ class ClusterGateway:
                         message = f"namespace {namespace!r} does not exist on cluster {cluster!r}: {message}"
                     raise CreateFailed(message, exc.status, kind, name, undone, left) from exc
                 if isinstance(exc, ValidationError):
-                    raise CreateFailed(f"invalid {kind} {name}: {exc}", None, kind, name, undone, left) from exc
+                    raise CreateFailed(
+                        f"invalid {kind} {name}: {exc}", None, kind, name, undone, left
+                    ) from exc
                 exc.undone, exc.left = tuple(undone), tuple(left)  # CreateFailed, ClusterUnreachable
                 raise
         return created
@@ -648,7 +674,9 @@ class ClusterGateway:
             api_version=body.get("apiVersion", manifest.get("apiVersion", "")),
         )
 
-    def undo(self, created: list[CreatedObject]) -> tuple[list[CreatedObject], list[tuple[CreatedObject, str]]]:
+    def undo(
+        self, created: list[CreatedObject]
+    ) -> tuple[list[CreatedObject], list[tuple[CreatedObject, str]]]:
         """Delete `created` again, newest first: (what was deleted, [(what was not, why)])."""
         undone, left = [], []
         for obj in reversed(created):
@@ -661,7 +689,9 @@ class ClusterGateway:
             if outcome.ok:
                 undone.append(obj)
             else:
-                logger.warning("could not undo %s %s/%s: %s", obj.kind, obj.namespace, obj.name, outcome.message)
+                logger.warning(
+                    "could not undo %s %s/%s: %s", obj.kind, obj.namespace, obj.name, outcome.message
+                )
                 left.append((obj, outcome.message))
         return undone, left
 
