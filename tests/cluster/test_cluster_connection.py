@@ -91,9 +91,9 @@ def test_an_explicit_token_replaces_the_kubeconfigs_credentials(kubesim, sim, tm
     # The kubeconfig holds a stale token; the cluster row's token is the one to send (once
     # "Bearer Bearer <token>": 401 on every call).
     path = write_kubeconfig(str(tmp_path / "kubeconfig"), kubesim.url, "stale-token")
-    with ClusterGateway(ClusterConnection("sim", kubeconfig=path)) as stale:
-        with pytest.raises(ClusterUnreachable, match="Unauthorized"):
-            stale.list_components(project_selector(["vision"]))
+    stale = ClusterGateway(ClusterConnection("sim", kubeconfig=path))
+    with stale, pytest.raises(ClusterUnreachable, match="Unauthorized"):
+        stale.list_components(project_selector(["vision"]))
     connection = ClusterConnection("sim", kubeconfig=path, token=kubesim.token)
     with ClusterGateway(connection) as gateway:
         assert gateway.list_components(project_selector(["vision"])) == []

@@ -131,7 +131,7 @@ def _read_json(response) -> dict:
 
 
 def _tls_message(text: str) -> str:
-    """ "TLS error: certificate verify failed: self-signed certificate" from OpenSSL's wording."""
+    """OpenSSL's wording made plain: "TLS error: certificate verify failed: self-signed certificate"."""
     text = " ".join(str(text).split())
     if "[SSL" in text:
         text = re.sub(r"^\[SSL(: [A-Z_]+)?\]\s*", "", text[text.index("[SSL") :])
