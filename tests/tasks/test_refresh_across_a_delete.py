@@ -7,7 +7,6 @@ its store as a real cluster would show them."""
 import uuid
 
 from kubesim import discovery
-
 from tests.conftest import record_published
 from workloads.lifecycle import delete_execute, launch_execute
 from workloads.lifecycle.delete_request import request_delete
