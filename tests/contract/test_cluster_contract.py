@@ -18,24 +18,12 @@ def spec(namespace, workload_id, name, shape=BATCH, **extra):
     # A batch pod stops after 2 s on kubesim (the annotation) and on a real server (the command).
     annotations = {"kubesim.io/run-seconds": "2"} if shape == BATCH else {}
     return WorkloadSpec(
-        workload_id=str(workload_id),
-        project="contract",
-        name=name,
-        namespace=namespace,
-        type="training" if shape == BATCH else "inference",
-        shape=shape,
-        port=None if shape == BATCH else 8080,
-        image="busybox:1.36",
-        command=[
-            "sh",
-            "-c",
-            "echo hello; sleep 2" if shape == BATCH else "echo serving; exec httpd -f -p 8080",
-        ],
-        cpu_millicores=10,
-        memory_bytes=16 * 2**20,
-        submitter="contract-tests",
-        pod_annotations=annotations,
-        **extra,
+        workload_id=str(workload_id), project="contract", name=name, namespace=namespace,
+        type="training" if shape == BATCH else "inference", shape=shape, port=None if shape == BATCH else 8080,
+        image="busybox:1.36", command=["sh", "-c", "echo hello; sleep 2" if shape == BATCH else
+                                       "echo serving; exec httpd -f -p 8080"], cpu_millicores=10,
+        memory_bytes=16 * 2**20, submitter="contract-tests",
+        pod_annotations=annotations, **extra,
     )
 
 
@@ -87,17 +75,12 @@ def test_deleting_a_job_removes_its_pods(gateway, namespace):
 
 
 def test_a_recreated_object_is_not_deleted_by_the_old_uid(gateway, namespace):
-    manifests = [
-        m
-        for m in build_manifests(spec(namespace, "uid", "same-name", shape=SERVICE))
-        if m["kind"] == "Service"
-    ]
+    manifests = [m for m in build_manifests(spec(namespace, "uid", "same-name", shape=SERVICE)) if
+                 m["kind"] == "Service"]
     old = gateway.create_objects(manifests)[0]
     assert gateway.delete_component("Service", namespace, old.name, old.uid).ok
-    eventually(
-        lambda: not [c for c in components_of(gateway, namespace, "uid") if c.kind == "Service"],
-        message="the Service to go",
-    )
+    eventually(lambda: not [c for c in components_of(gateway, namespace, "uid") if c.kind == "Service"],
+               message="the Service to go")
     new = gateway.create_objects(manifests)[0]
     outcome = gateway.delete_component("Service", namespace, old.name, old.uid)
     assert outcome.result == DeleteResult.ALREADY_GONE
