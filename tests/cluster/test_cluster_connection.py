@@ -123,7 +123,7 @@ def _kubeconfig(tmp_path, text):
             lambda tmp: {
                 "kubeconfig": _kubeconfig(tmp, "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n")
             },
-            r"names no a current-context",
+            r"names no current-context",
         ),
         (lambda tmp: {"api_url": "not a url"}, r"API URL 'not a url' is not an http\(s\) URL"),
         (lambda tmp: {"api_url": "ftp://example.com"}, r"is not an http\(s\) URL"),

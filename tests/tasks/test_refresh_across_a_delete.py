@@ -164,7 +164,8 @@ def test_the_leftovers_of_a_deleted_custom_workload_are_not_adopted_again(sim, s
     deployment_uid = Component.objects.get(workload=custom, kind="Deployment").uid
     delete_now(custom)
     assert custom.status == WorkloadStatus.DELETED
-    # (A pod whose ReplicaSet is gone too names nothing devcenter recorded: see the report.)
+    # (Not the pod whose ReplicaSet is gone too: it names no uid devcenter recorded, and a Custom
+    # workload's label is not its id, so it is adopted until the collector marks it for deletion.)
     slow_gc_leftovers(sim, custom, deployment_uid, label_value="team-batch", orphan_pod=False)
 
     for _ in range(3):

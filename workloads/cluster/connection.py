@@ -146,7 +146,7 @@ def _load_kubeconfig(connection: ClusterConnection, configuration: k8s.Configura
     except k8s_config.ConfigException as exc:
         message = " ".join(str(exc).split())
         if (connection.context and "context" in message.lower()) or "current-context" in message:
-            wanted = f"context {connection.context!r}" if connection.context else "a current-context"
+            wanted = f"context {connection.context!r}" if connection.context else "current-context"
             message = f"names no {wanted} ({message})"
         raise ClusterUnreachable(connection.name, f"{where}: {message}") from exc
     except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
