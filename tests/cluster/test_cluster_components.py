@@ -193,6 +193,7 @@ def test_a_component_says_whether_it_is_being_deleted_and_who_owned_it():
     pod["metadata"]["deletionTimestamp"] = "2025-01-02T03:05:00Z"
     (component,) = observe([replicaset, pod])
     assert (component.kind, component.owner_uids, component.deleting) == ("ReplicaSet", ("dep",), False)
+    assert component.owner_kinds == ("Deployment",)
     (orphan,) = observe([pod])
     assert (orphan.owner_uids, orphan.deleting) == (("rs",), True)
     assert all(c.owner_uids == () and not c.deleting for c in observe(deployment_tree()))

@@ -433,3 +433,24 @@ def test_an_object_outside_its_workloads_namespace_is_not_its():
     plan = plan_for([listed("train", workload_id=3)], [workload(3, status=S.ADDED, namespace="vision-old")])
     assert not plan.component_creates and not plan.transitions
     assert [o.name for o in plan.unknown] == ["train"]
+
+
+def test_a_pod_whose_replicaset_was_not_listed_is_a_leftover():
+    # A ReplicaSet carries its pods' labels: had it existed, the LIST would have found it. Its
+    # Deployment was a Custom workload's (the label is no id) or nobody's: never adopted.
+    pod = listed(
+        "by-hand-5d9-a",
+        workload_id="team-batch",
+        kind="Pod",
+        owner_uids=("uid-rs",),
+        owner_kinds=("ReplicaSet",),
+    )
+    assert plan_for([pod], []).unknown == []
+
+
+def test_a_pod_of_an_unlabelled_job_is_still_adopted():
+    # `kubectl create job` without labels, its pod template labelled: the pods are the workload.
+    pod = listed(
+        "batch-x", workload_id="team-batch", kind="Pod", owner_uids=("uid-job",), owner_kinds=("Job",)
+    )
+    assert [o.name for o in plan_for([pod], []).unknown] == ["batch-x"]

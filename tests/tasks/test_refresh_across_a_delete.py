@@ -37,7 +37,7 @@ def delete_now(workload):
     workload.refresh_from_db()
 
 
-def slow_gc_leftovers(sim, workload, owner_uid, label_value=None, orphan_pod=True):
+def slow_gc_leftovers(sim, workload, owner_uid, label_value=None):
     """What a busy garbage collector has not reached yet: a ReplicaSet still naming its deleted
     Deployment, and a pod whose ReplicaSet is already gone (neither marked for deletion)."""
     labels = {"devcenter.io/workload-id": label_value or str(workload.pk), "devcenter.io/project": "vision"}
@@ -64,8 +64,6 @@ def slow_gc_leftovers(sim, workload, owner_uid, label_value=None, orphan_pod=Tru
             "status": {"replicas": 0},
         }
     )
-    if not orphan_pod:
-        return
     sim.create(
         {
             "apiVersion": "v1",
@@ -164,9 +162,7 @@ def test_the_leftovers_of_a_deleted_custom_workload_are_not_adopted_again(sim, s
     deployment_uid = Component.objects.get(workload=custom, kind="Deployment").uid
     delete_now(custom)
     assert custom.status == WorkloadStatus.DELETED
-    # (Not the pod whose ReplicaSet is gone too: it names no uid devcenter recorded, and a Custom
-    # workload's label is not its id, so it is adopted until the collector marks it for deletion.)
-    slow_gc_leftovers(sim, custom, deployment_uid, label_value="team-batch", orphan_pod=False)
+    slow_gc_leftovers(sim, custom, deployment_uid, label_value="team-batch")
 
     for _ in range(3):
         assert refresh_cluster(sim_cluster.id).custom_created == 0

@@ -79,6 +79,7 @@ class ObservedComponent:
     created_at: datetime | None = None
     deleting: bool = False  # it has a deletionTimestamp: on its way out
     owner_uids: tuple[str, ...] = ()  # its ownerReferences (none of them listed: it is top-level)
+    owner_kinds: tuple[str, ...] = ()  # their kinds, in the same order
 
 
 def object_state(obj: dict) -> State:
@@ -219,6 +220,7 @@ def _component(obj: dict, pods) -> ObservedComponent:
     except _READ_ERRORS as exc:  # a pod's status that cannot be read
         state, reason = ComponentState.UNKNOWN, f"its status cannot be read ({type(exc).__name__}: {exc})"
     api_version = obj.get("apiVersion")
+    owners = [ref for ref in _owner_refs(obj) if isinstance(ref.get("uid"), str) and ref["uid"]]
     return ObservedComponent(
         workload_id=object_labels.get(labels.WORKLOAD_ID),
         project=object_labels.get(labels.PROJECT),
@@ -234,7 +236,6 @@ def _component(obj: dict, pods) -> ObservedComponent:
         requests=object_requests(obj),
         created_at=parse_time(metadata.get("creationTimestamp")),
         deleting=bool(metadata.get("deletionTimestamp")),
-        owner_uids=tuple(
-            ref["uid"] for ref in _owner_refs(obj) if isinstance(ref.get("uid"), str) and ref["uid"]
-        ),
+        owner_uids=tuple(ref["uid"] for ref in owners),
+        owner_kinds=tuple(str(ref.get("kind") or "") for ref in owners),
     )

@@ -12,8 +12,9 @@ on what the cluster shows live here:
 - a leftover is never matched and never adopted (`_leftover`): an object being deleted (a
   `deletionTimestamp`: graceful termination, finalizers), one owned by an object devcenter
   deleted or saw go (the garbage collector removes the owner first, then its ReplicaSets and
-  pods), and one owned by an object not listed while its workload has nothing left to own it
-  (delete requested, or every component Deleted: a launch refused and undone);
+  pods), a pod whose ReplicaSet was not listed (it carries the pod's labels: it is gone), and
+  one owned by an object not listed while its workload has nothing left to own it (delete
+  requested, or every component Deleted: a launch refused and undone);
 - a component gone from the cluster becomes Deleted when a delete was requested, keeps its
   state when it was Completed or Failed (a finished Job removed by its TTL), and becomes
   Deleted otherwise ("removed from the cluster"); one recorded after the LIST started (a
@@ -38,6 +39,9 @@ from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import Transition, short, status_reason
 
 _KEEP_WHEN_GONE = frozenset({ComponentState.COMPLETED, ComponentState.FAILED})
+# Owners that carry the labels of the pods they make (a ReplicaSet has its Deployment's template
+# labels, as its pods do): had one existed, the LIST with the same selector would have found it.
+_LABELLED_LIKE_THEIR_PODS = frozenset({"ReplicaSet"})
 _DELETE_SENT = frozenset({ComponentState.DELETED, ComponentState.DELETE_FAILED})
 
 
@@ -186,6 +190,8 @@ def _leftover(obs: ObservedComponent, workload: WorkloadRow | None, known, gone,
         return False  # devcenter's own objects, a bare pod: never a leftover of anything
     if gone.intersection(obs.owner_uids):
         return True  # owned by an object devcenter deleted (or saw go)
+    if _LABELLED_LIKE_THEIR_PODS.intersection(obs.owner_kinds):
+        return True  # its ReplicaSet is gone (the pods of a deleted Deployment, any workload's)
     # Owned by an object not listed (gone, or made after the LIST of its kind) while its
     # workload has nothing left that could own it; a component recorded for it is followed.
     return workload is not None and workload.id in settled and known is None
