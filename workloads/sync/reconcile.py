@@ -39,7 +39,7 @@ from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import Transition, short, status_reason
 
 _KEEP_WHEN_GONE = frozenset({ComponentState.COMPLETED, ComponentState.FAILED})
-# Owners that carry the labels of the pods they make (a ReplicaSet has its Deployment's template
+# Owners that carry the labels of the pods they make (a Deployment's ReplicaSet has its template
 # labels, as its pods do): had one existed, the LIST with the same selector would have found it.
 _LABELLED_LIKE_THEIR_PODS = frozenset({"ReplicaSet"})
 _DELETE_SENT = frozenset({ComponentState.DELETED, ComponentState.DELETE_FAILED})
