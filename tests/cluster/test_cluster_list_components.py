@@ -368,3 +368,8 @@ def test_the_server_version_is_read_once_per_gateway(sim, gateway):
     assert gateway.server_version() == (1, 33)
     assert gateway.server_version() == (1, 33)
     assert [r.path for r in sim.requests] == ["/version"]
+
+
+def test_a_server_that_does_not_tell_its_version_is_of_unknown_version(sim, gateway):
+    sim.faults.add(method="GET", path=r"^/version", status=403, message="forbidden")
+    assert gateway.server_version() is None

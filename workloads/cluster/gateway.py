@@ -373,11 +373,17 @@ class ClusterGateway:
     def server_version(self) -> features.Version | None:
         """The server's (major, minor) from `/version`, read once per gateway; None if unreadable."""
         if self._server_version is None:
-            with self._reading():
-                response = k8s.VersionApi(self.api_client).get_code(
-                    _preload_content=False, _request_timeout=self.timeout
-                )
-                info = _read_json(response)
+            try:
+                with self._connecting():
+                    response = k8s.VersionApi(self.api_client).get_code(
+                        _preload_content=False, _request_timeout=self.timeout
+                    )
+                    info = _read_json(response)
+            except ApiException as exc:  # refused to say (a hardened cluster): unknown, not unreachable
+                logger.warning("cluster %s does not tell its version: %s", self.connection.name, status_message(exc))
+                info = {}
+            except json.JSONDecodeError:
+                info = {}
             info = info if isinstance(info, dict) else {}
             parsed = features.parse_version(info.get("major"), info.get("minor"))
             self._server_version = (parsed, str(info.get("gitVersion") or ""))
