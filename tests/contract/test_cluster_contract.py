@@ -182,6 +182,14 @@ def recorded_as(workload_id, created, state, reason):
     ]
 
 
+def drain(response) -> bytes:
+    """Read a raw response whole: an unread body would poison the pooled connection."""
+    try:
+        return response.data
+    finally:
+        response.release_conn()
+
+
 def refresh_plan(gateway, namespace, workload, recorded):
     """(what a refresh lists in `namespace`, the plan it would write)."""
     listed = [c for c in gateway.list_components(project_selector(["contract"])) if c.namespace == namespace]
@@ -236,11 +244,18 @@ def test_a_launch_refused_halfway_leaves_nothing_the_refresh_adopts(gateway, nam
             pytest.skip("this server does not serve ResourceQuotas (kubesim until it has them)")
         raise
 
-    def enforced():  # the quota controller fills in status.hard; admission enforces only then
-        read = gateway.core.read_namespaced_resource_quota(
-            "no-services", namespace, _request_timeout=gateway.timeout
-        )
-        return (read.status and read.status.hard or {}).get("services") == "0"
+    def enforced():  # once the server refuses a Service (a real one waits for the quota controller)
+        probe = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "probe"},
+                 "spec": {"ports": [{"port": 80}]}}
+        raw = {"_preload_content": False, "_request_timeout": gateway.timeout}  # no typed parsing
+        try:
+            drain(gateway.core.create_namespaced_service(namespace, probe, **raw))
+        except k8s.ApiException as exc:
+            if exc.status == 403:
+                return True
+            raise
+        drain(gateway.core.delete_namespaced_service("probe", namespace, **raw))
+        return False
 
     eventually(enforced, message="the ResourceQuota to be enforced")
     with pytest.raises(CreateFailed) as refused:
