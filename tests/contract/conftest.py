@@ -9,9 +9,11 @@ An external cluster replaces both tiers (`[external]`):
 
     CONTRACT_KUBECONFIG=~/.kube/config CONTRACT_CONTEXT=kind-kind pytest tests/contract
 
-Each test works in a namespace of its own and removes it afterwards, and sees only that
-namespace. The tests wait for the server's own controllers (real or simulated) with a deadline
-instead of advancing a clock.
+Each test works in a namespace of its own and removes it afterwards, and reads only that
+namespace (the product's namespaced LISTs, or its own filter on a cluster-wide LIST: on a real
+cluster a previous run's namespace stays Terminating for a while, and the contract's workload
+ids are fixed). The tests wait for the server's own controllers (real or simulated) with a
+deadline instead of advancing a clock.
 """
 
 import os
@@ -60,25 +62,6 @@ def api_server(request):
             yield ClusterConnection("contract", api_url=handle.url, token=handle.token, **FAST_CLIENT)
 
 
-class NamespaceGateway(ClusterGateway):
-    """The gateway, its component and pod reads narrowed to one test's namespace.
-
-    The contract's workload ids are fixed ("done", "del", ...) and the gateway lists across
-    all namespaces; on a real cluster a previous run's namespace stays Terminating for a
-    while, and its objects would otherwise be counted as this test's.
-    """
-
-    def __init__(self, connection: ClusterConnection, namespace: str):
-        super().__init__(connection)
-        self.namespace = namespace
-
-    def list_components(self, label_selector, page_size=500):
-        return [c for c in super().list_components(label_selector, page_size) if c.namespace == self.namespace]
-
-    def list_pods(self, label_selector, page_size=500):
-        return [p for p in super().list_pods(label_selector, page_size) if p.namespace == self.namespace]
-
-
 @pytest.fixture
 def namespace(api_server):
     name = f"contract-{uuid.uuid4().hex[:8]}"
@@ -90,7 +73,7 @@ def namespace(api_server):
 
 @pytest.fixture
 def gateway(api_server, namespace):
-    with NamespaceGateway(api_server, namespace) as gateway:
+    with ClusterGateway(api_server) as gateway:
         yield gateway
 
 
