@@ -6,7 +6,7 @@ from django.views.generic import RedirectView, TemplateView
 from projects.access import SESSION_KEY, ProjectMixin
 from projects.forms import AddMemberForm, QuotaForm, RoleForm
 from projects.members import LastAdminError, add_member, change_role, remove_member
-from projects.models import Cluster, Membership, Project, Role
+from projects.models import Membership, Project, Quota, Role
 from projects.quotas import QuotaRefused, cluster_usage, recent_changes, set_quota
 
 
@@ -30,28 +30,37 @@ class ProjectHomeView(ProjectMixin, RedirectView):
 
 
 class QuotasView(ProjectMixin, TemplateView):
-    """Usage against quota per cluster; project admins edit one cluster's quota at a time."""
+    """Usage against quota per cluster; project admins edit one cluster's amounts at a time.
+
+    Only clusters the project already has a quota on: which clusters, and the namespace on
+    each, are the platform admin's (Django admin).
+    """
 
     template_name = "projects/quotas.html"
     admin_required = True
 
     def get_context_data(self, bound_form=None, page_error="", **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = cluster_usage(self.project, all_clusters=self.access.is_admin)
+        rows = cluster_usage(self.project)
         if self.access.is_admin:
             for row in rows:
                 if bound_form is not None and bound_form.cluster.pk == row.cluster.pk:
                     row.form = bound_form
                 else:
                     row.form = QuotaForm.for_quota(row.cluster, row.quota)
+        if bound_form is not None and all(row.form is not bound_form for row in rows):
+            page_error = " ".join(bound_form.messages())  # its quota was removed meanwhile
         context.update(rows=rows, changes=recent_changes(self.project), page_error=page_error)
         return context
 
     def post(self, request, *args, **kwargs):
         try:
-            cluster = Cluster.objects.get(pk=int(request.POST.get("cluster", "")))
-        except (ValueError, Cluster.DoesNotExist):
+            quota = Quota.objects.select_related("cluster").get(
+                project=self.project, cluster_id=int(request.POST.get("cluster", ""))
+            )
+        except (ValueError, Quota.DoesNotExist):
             return self.render_to_response(self.get_context_data(page_error="Unknown cluster."))
+        cluster = quota.cluster
         form = QuotaForm(request.POST, cluster=cluster)
         if form.is_valid():
             try:
