@@ -4,8 +4,8 @@ from django.shortcuts import redirect, render
 from django.views.generic import RedirectView, TemplateView
 
 from projects.access import SESSION_KEY, ProjectMixin
-from projects.forms import AddMemberForm, QuotaForm, RoleForm
-from projects.members import LastAdminError, add_member, change_role, remove_member
+from projects.forms import AddMemberForm, QuotaForm, RoleForm, already_a_member
+from projects.members import LastAdminError, NotAMember, add_member, change_role, remove_member
 from projects.models import Membership, Project, Quota, Role
 from projects.quotas import QuotaRefused, cluster_usage, recent_changes, set_quota
 
@@ -98,26 +98,32 @@ class MembersView(ProjectMixin, TemplateView):
         action = request.POST.get("action")
         if action == "add":
             form = AddMemberForm(request.POST, project=self.project)
-            if not form.is_valid():
-                return self.render_to_response(self.get_context_data(add_form=form))
-            add_member(self.project, form.user, form.cleaned_data["role"])
-            messages.success(request, f"{form.user.get_username()} added as {Role(form.cleaned_data['role']).label}.")
-            return redirect("projects:members", project=self.project.name)
+            if form.is_valid():
+                membership, created = add_member(self.project, form.user, form.cleaned_data["role"])
+                if created:
+                    messages.success(request, f"{form.user.get_username()} added as {membership.get_role_display()}.")
+                    return redirect("projects:members", project=self.project.name)
+                # Another admin added them between the form's check and our lock.
+                form.add_error("username", already_a_member(membership))
+            return self.render_to_response(self.get_context_data(add_form=form))
         try:
             membership_id = int(request.POST.get("membership", ""))
         except ValueError:
             membership_id = None
-        if membership_id is None or not Membership.objects.filter(project=self.project, pk=membership_id).exists():
-            messages.error(request, "That person is not a member of this project.")
-            return redirect("projects:members", project=self.project.name)
         try:
+            if membership_id is None:
+                raise NotAMember()
             if action == "role":
                 form = RoleForm(request.POST)
                 if not form.is_valid():
                     messages.error(request, "Choose a role: Member or Admin.")
                     return redirect("projects:members", project=self.project.name)
-                membership = change_role(self.project, membership_id, form.cleaned_data["role"])
-                messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+                membership, changed = change_role(self.project, membership_id, form.cleaned_data["role"])
+                username, role = membership.user.get_username(), membership.get_role_display()
+                if changed:
+                    messages.success(request, f"{username} is now {role}.")
+                else:
+                    messages.info(request, f"{username} is already {role}: nothing changed.")
             elif action == "remove":
                 membership = remove_member(self.project, membership_id)
                 messages.success(request, f"{membership.user.get_username()} removed from {self.project}.")
@@ -125,6 +131,6 @@ class MembersView(ProjectMixin, TemplateView):
                     return redirect("home")
             else:
                 messages.error(request, "Unknown action.")
-        except LastAdminError as error:
+        except (LastAdminError, NotAMember) as error:
             messages.error(request, str(error))
         return redirect("projects:members", project=self.project.name)
