@@ -224,6 +224,8 @@ LOGS_POLL_SECONDS = 3
 DETAILS_POLL_SECONDS = 5
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
+# Rows of one CSV export of the Workloads page (streamed; the page states the cap).
+WORKLOADS_EXPORT_MAX_ROWS = env_int("WORKLOADS_EXPORT_MAX_ROWS", 10_000, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {
