@@ -77,7 +77,7 @@ class ResourceUsage:
 @dataclass
 class ClusterUsage:
     cluster: Cluster
-    quota: Quota | None
+    quota: Quota
     resources: list[ResourceUsage]
     form: object = None  # the edit form, for admins
     warnings: list[str] = field(default_factory=list)
@@ -106,6 +106,8 @@ def cluster_usage(project) -> list[ClusterUsage]:
     rows = []
     for cluster in clusters:
         quota = quotas.get(cluster.pk)
+        if quota is None:
+            continue  # removed between the two reads
         used = usage.get(cluster.pk, {})
         rows.append(
             ClusterUsage(
@@ -114,7 +116,7 @@ def cluster_usage(project) -> list[ClusterUsage]:
                 resources=[
                     ResourceUsage(
                         resource=r,
-                        quota=getattr(quota, r.quota_field) if quota else 0,
+                        quota=getattr(quota, r.quota_field),
                         used=used.get(r.quota_field) or 0,
                         capacity=getattr(cluster, r.capacity_field),
                         allocated=getattr(cluster, f"allocated_{r.quota_field}"),
