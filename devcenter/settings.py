@@ -291,6 +291,8 @@ WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
 # The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.
 WORKLOADS_MAX_PAGE = 1000
+# Rows of one CSV export of the Workloads page (streamed; the page states the cap).
+WORKLOADS_EXPORT_MAX_ROWS = env_int("WORKLOADS_EXPORT_MAX_ROWS", 10_000, minimum=1)
 
 # --- Workspaces (README "Security"): the ingress controller in front of them --------------
 # A workspace's pods admit connections only from the controller's pods: those labelled so

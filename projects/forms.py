@@ -60,10 +60,19 @@ class AddMemberForm(forms.Form):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise forms.ValidationError(f"No user named “{username}”.")
-        if Membership.objects.filter(project=self.project, user=user).exists():
-            raise forms.ValidationError(f"{username} is already a member of {self.project}.")
+        membership = Membership.objects.filter(project=self.project, user=user).select_related("user", "project").first()
+        if membership is not None:
+            raise forms.ValidationError(already_a_member(membership))
         self.user = user
         return username
+
+
+def already_a_member(membership) -> str:
+    """What adding an existing member tells: nothing was stored, and the role they keep."""
+    return (
+        f"{membership.user.get_username()} is already a member of {membership.project}. "
+        f"Nothing changed: their role is {membership.get_role_display()}."
+    )
 
 
 class RoleForm(forms.Form):

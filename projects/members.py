@@ -1,4 +1,8 @@
-"""Project membership changes; a project always keeps at least one admin."""
+"""Project membership changes; a project always keeps at least one admin.
+
+Every change locks the project first, so two admins acting at once are served one after the
+other, and each is told what was actually stored.
+"""
 
 from django.db import transaction
 
@@ -9,9 +13,23 @@ class LastAdminError(Exception):
     pass
 
 
+class NotAMember(Exception):
+    """The membership is not (or no longer) one of the project's."""
+
+    def __init__(self):
+        super().__init__("That person is not a member of this project.")
+
+
 def _lock(project) -> None:
     # Serialises membership changes of one project (NO KEY: membership inserts still go through).
     Project.objects.select_for_update(no_key=True).filter(pk=project.pk).first()
+
+
+def _locked_membership(project, membership_id: int) -> Membership:
+    try:
+        return Membership.objects.select_related("user").get(project=project, pk=membership_id)
+    except Membership.DoesNotExist:
+        raise NotAMember() from None
 
 
 def _refuse_if_last_admin(project, membership, verb: str) -> None:
@@ -25,28 +43,32 @@ def _refuse_if_last_admin(project, membership, verb: str) -> None:
         )
 
 
-def add_member(project, user, role) -> Membership:
+def add_member(project, user, role) -> tuple[Membership, bool]:
+    """The user's membership and whether this call created it; an existing one keeps its role."""
     with transaction.atomic():
         _lock(project)
-        membership, _ = Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
-    return membership
+        return Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
 
 
-def change_role(project, membership_id: int, role: str) -> Membership:
+def change_role(project, membership_id: int, role: str) -> tuple[Membership, bool]:
+    """The membership with `role`, and whether this call changed it. Raises NotAMember, LastAdminError."""
     with transaction.atomic():
         _lock(project)
-        membership = Membership.objects.select_related("user").get(project=project, pk=membership_id)
+        membership = _locked_membership(project, membership_id)
+        if membership.role == role:
+            return membership, False
         if role != Role.ADMIN:
             _refuse_if_last_admin(project, membership, "demote")
         membership.role = role
         membership.save(update_fields=["role"])
-    return membership
+    return membership, True
 
 
 def remove_member(project, membership_id: int) -> Membership:
+    """The removed membership. Raises NotAMember (already removed), LastAdminError."""
     with transaction.atomic():
         _lock(project)
-        membership = Membership.objects.select_related("user").get(project=project, pk=membership_id)
+        membership = _locked_membership(project, membership_id)
         _refuse_if_last_admin(project, membership, "remove")
         membership.delete()
     return membership

@@ -4,9 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q, Sum
-
-from projects.resources import RESOURCES, over_capacity
+from django.db.models import Q
 
 dns_label_validator = RegexValidator(
     r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
@@ -116,13 +114,19 @@ class Cluster(models.Model):
 
 
 class Quota(models.Model):
-    """A project's limit on one cluster, and the namespace the project uses there."""
+    """A project's limit on one cluster, and the namespace the project uses there.
+
+    Which clusters a project may use, and its namespace on each, are the platform admin's
+    choice (Django admin); project admins change the amounts only. Every change of the amounts
+    goes through `projects.quotas.set_quota`, which locks the cluster's quotas: a check here
+    would read an unlocked sum.
+    """
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="quotas")
     cluster = models.ForeignKey(Cluster, models.PROTECT, related_name="quotas")
     namespace = models.CharField(
-        max_length=63, blank=True, validators=[dns_label_validator],
-        help_text="Namespace of the project on this cluster; empty means the project's name.",
+        max_length=63, validators=[dns_label_validator],
+        help_text="Namespace of the project on this cluster (usually the project's name).",
     )
     gpu = models.PositiveIntegerField(default=0)
     cpu_millicores = models.PositiveBigIntegerField(default=0)
@@ -136,31 +140,23 @@ class Quota(models.Model):
                 condition=Q(gpu__gte=0) & Q(cpu_millicores__gte=0) & Q(memory_bytes__gte=0),
                 name="quota_not_negative",
             ),
+            models.CheckConstraint(condition=~Q(namespace=""), name="quota_namespace_not_empty"),
         ]
         ordering = ["project", "cluster"]
 
     def __str__(self):
         return f"{self.project} on {self.cluster}"
 
+    def save(self, *args, **kwargs):
+        # Stored, never implied: code that creates a quota without a namespace gets the project's name.
+        if not self.namespace and self._state.adding:
+            self.namespace = self.project.name
+        super().save(*args, **kwargs)
+
     @property
     def effective_namespace(self):
-        return self.namespace or self.project.name
-
-    def over_capacity_errors(self):
-        """Messages for each resource whose sum over projects would exceed the cluster's capacity."""
-        others = (
-            Quota.objects.filter(cluster_id=self.cluster_id)
-            .exclude(pk=self.pk)
-            .aggregate(**{r.quota_field: Sum(r.quota_field) for r in RESOURCES})
-        )
-        requested = {r.quota_field: getattr(self, r.quota_field) for r in RESOURCES}
-        return {r.quota_field: message for r, message in over_capacity(self.cluster, others, requested).items()}
-
-    def clean(self):
-        if self.cluster_id is not None:
-            errors = self.over_capacity_errors()
-            if errors:
-                raise ValidationError(errors)
+        """The namespace (kept for its readers: it used to fall back to the project's name)."""
+        return self.namespace
 
 
 class QuotaChange(models.Model):

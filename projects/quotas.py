@@ -1,8 +1,9 @@
 """Quotas per project and cluster: what is used, what is free, and changing a quota safely.
 
 `cluster_usage` builds the quotas page in a fixed number of queries (clusters with their
-allocated sums, the project's quotas, one aggregate of the project's usage). `set_quota` locks
-the cluster and its quota rows, so two admins can never together allocate more than the
+allocated sums, the project's quotas, one aggregate of the project's usage). `set_quota` is
+the one path of every quota write, the quotas page's and the Django admin's: it locks the
+cluster and its quota rows, so two admins can never together allocate more than the
 cluster's capacity, and records every change as a `QuotaChange`.
 """
 
@@ -76,7 +77,7 @@ class ResourceUsage:
 @dataclass
 class ClusterUsage:
     cluster: Cluster
-    quota: Quota | None
+    quota: Quota
     resources: list[ResourceUsage]
     form: object = None  # the edit form, for admins
     warnings: list[str] = field(default_factory=list)
@@ -86,24 +87,27 @@ class ClusterUsage:
         return any(r.over for r in self.resources)
 
 
-def cluster_usage(project, *, all_clusters: bool) -> list[ClusterUsage]:
-    """One row per cluster: the project's quota, its usage and what the cluster has left.
+def cluster_usage(project) -> list[ClusterUsage]:
+    """One row per cluster the project has a quota on: the quota, its usage and what the
+    cluster has left. Three queries, whatever the number of clusters and workloads.
 
-    `all_clusters` (project admins) lists every cluster, so a quota can be given on a new one;
-    otherwise only the clusters where the project has a quota. Three queries, whatever the
-    number of clusters and workloads.
+    Only clusters with a quota: which clusters a project may use is the platform admin's
+    choice (Django admin), not something the quotas page offers.
     """
-    clusters = Cluster.objects.annotate(
-        **{f"allocated_{r.quota_field}": Coalesce(Sum(f"quotas__{r.quota_field}"), 0) for r in RESOURCES}
-    ).order_by("name")
-    if not all_clusters:
-        clusters = clusters.filter(pk__in=Quota.objects.filter(project=project).values("cluster_id"))
-    clusters = list(clusters)
+    clusters = list(
+        Cluster.objects.annotate(
+            **{f"allocated_{r.quota_field}": Coalesce(Sum(f"quotas__{r.quota_field}"), 0) for r in RESOURCES}
+        )
+        .filter(pk__in=Quota.objects.filter(project=project).values("cluster_id"))
+        .order_by("name")
+    )
     quotas = {q.cluster_id: q for q in Quota.objects.filter(project=project)}
     usage = usage_by_cluster(project)
     rows = []
     for cluster in clusters:
         quota = quotas.get(cluster.pk)
+        if quota is None:
+            continue  # removed between the two reads
         used = usage.get(cluster.pk, {})
         rows.append(
             ClusterUsage(
@@ -112,7 +116,7 @@ def cluster_usage(project, *, all_clusters: bool) -> list[ClusterUsage]:
                 resources=[
                     ResourceUsage(
                         resource=r,
-                        quota=getattr(quota, r.quota_field) if quota else 0,
+                        quota=getattr(quota, r.quota_field),
                         used=used.get(r.quota_field) or 0,
                         capacity=getattr(cluster, r.capacity_field),
                         allocated=getattr(cluster, f"allocated_{r.quota_field}"),
@@ -125,7 +129,8 @@ def cluster_usage(project, *, all_clusters: bool) -> list[ClusterUsage]:
 
 
 class QuotaRefused(Exception):
-    """The new quota does not fit; `errors` maps form field keys to messages."""
+    """The change does not fit; `errors` maps form field keys (a resource's key, or
+    "__all__" for the whole quota) to messages."""
 
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
@@ -134,18 +139,59 @@ class QuotaRefused(Exception):
 
 @dataclass(frozen=True)
 class QuotaSaved:
-    quota: Quota | None
-    change: QuotaChange | None  # None when nothing changed
+    quota: Quota
+    change: QuotaChange | None  # None when no amount changed
     warnings: list[str]
 
 
-def set_quota(project, cluster_id: int, values: dict[str, int], *, user) -> QuotaSaved:
+@dataclass(frozen=True)
+class LockedCluster:
+    """A cluster and every quota on it, locked until the surrounding transaction ends."""
+
+    cluster: Cluster
+    quotas: list[Quota]
+
+    def quota_of(self, project_id: int) -> Quota | None:
+        return next((q for q in self.quotas if q.project_id == project_id), None)
+
+    def refusals(self, project_id: int, values: dict[str, int]) -> dict[str, str]:
+        """{resource key: message} for each resource that `values` raise beyond what fits."""
+        mine = self.quota_of(project_id)
+        others = {
+            r.quota_field: sum(getattr(q, r.quota_field) for q in self.quotas if q.project_id != project_id)
+            for r in RESOURCES
+        }
+        current = {r.quota_field: getattr(mine, r.quota_field) for r in RESOURCES} if mine else None
+        requested = {r.quota_field: values[r.key] for r in RESOURCES}
+        return {r.key: message for r, message in over_capacity(self.cluster, others, requested, current).items()}
+
+
+def lock_cluster(cluster_id: int) -> LockedCluster:
+    """Lock the cluster (FOR NO KEY UPDATE, so workload inserts that reference it are not
+    blocked) and every quota row on it, in one order (pk) for every writer.
+
+    Only inside a transaction (Django refuses `select_for_update` outside one); the locks last
+    until it ends, so whatever is checked against them stays true until the write.
+    """
+    try:
+        cluster = Cluster.objects.select_for_update(no_key=True).get(pk=cluster_id)
+    except Cluster.DoesNotExist:
+        raise QuotaRefused({"__all__": "Unknown cluster."}) from None
+    return LockedCluster(cluster, list(Quota.objects.select_for_update().filter(cluster=cluster).order_by("pk")))
+
+
+def set_quota(project, cluster_id: int, values: dict[str, int], *, user, namespace: str | None = None) -> QuotaSaved:
     """Replace the project's quota on the cluster with `values` ({resource key: stored units}).
 
-    In one transaction: lock the cluster (FOR NO KEY UPDATE, so workload inserts that
-    reference it are not blocked) and every quota row on it, check that the sum over
-    projects stays within capacity (inclusive), write the quota and a `QuotaChange`.
-    A quota below current usage is saved and warned about. Raises `QuotaRefused`.
+    The one path of every quota write (the quotas page and the Django admin): in one
+    transaction, lock the cluster and its quotas (`lock_cluster`), refuse any resource raised
+    beyond the cluster's capacity (the sum over projects, inclusive; lowering is always
+    allowed), write the quota and a `QuotaChange`. A quota below current usage is saved and
+    warned about. Raises `QuotaRefused`.
+
+    `namespace` is the platform admin's (the Django admin): given, the quota is created when
+    the project has none on the cluster, and its namespace set. Without it (project admins)
+    only the amounts of an existing quota change.
     """
     errors = {}
     for r in RESOURCES:
@@ -154,26 +200,31 @@ def set_quota(project, cluster_id: int, values: dict[str, int], *, user) -> Quot
     if errors:
         raise QuotaRefused(errors)
     with transaction.atomic():
-        cluster = Cluster.objects.select_for_update(no_key=True).get(pk=cluster_id)
-        rows = list(Quota.objects.select_for_update().filter(cluster=cluster).order_by("pk"))
-        mine = next((q for q in rows if q.project_id == project.pk), None)
-        others = {
-            r.quota_field: sum(getattr(q, r.quota_field) for q in rows if q.project_id != project.pk)
-            for r in RESOURCES
-        }
-        refused = over_capacity(cluster, others, {r.quota_field: values[r.key] for r in RESOURCES})
+        locked = lock_cluster(cluster_id)
+        cluster = locked.cluster
+        mine = locked.quota_of(project.pk)
+        if mine is None and namespace is None:
+            raise QuotaRefused({
+                "__all__": f"{project} has no quota on cluster {cluster.name}: "
+                           "only a platform admin can give a project a cluster (Django admin, Quotas)."
+            })
+        refused = locked.refusals(project.pk, values)
         if refused:
-            raise QuotaRefused({r.key: message for r, message in refused.items()})
+            raise QuotaRefused(refused)
         old = {r.key: getattr(mine, r.quota_field) if mine else 0 for r in RESOURCES}
-        if mine is not None and old == values:
+        created = mine is None
+        renamed = not created and namespace is not None and namespace != mine.namespace
+        if not created and not renamed and old == values:
             return QuotaSaved(mine, None, [])
-        if mine is None and not any(values.values()):
-            return QuotaSaved(None, None, [])
-        if mine is None:
-            mine = Quota(project=project, cluster=cluster)
+        if created:
+            mine = Quota(project=project, cluster=cluster, namespace=namespace)
+        elif renamed:
+            mine.namespace = namespace
         for r in RESOURCES:
             setattr(mine, r.quota_field, values[r.key])
         mine.save()
+        if not created and old == values:
+            return QuotaSaved(mine, None, [])  # the namespace alone changed
         change = QuotaChange.objects.create(
             project=project,
             cluster=cluster,

@@ -33,13 +33,20 @@ RESOURCES = (
 )
 
 
-def over_capacity(cluster, allocated_to_others: dict, requested: dict) -> dict:
-    """{Resource: message} for each resource where `requested` (by quota field) does not fit
-    beside what other projects hold on `cluster` (limits inclusive)."""
+def over_capacity(cluster, allocated_to_others: dict, requested: dict, current: dict | None = None) -> dict:
+    """{Resource: message} for each resource that `requested` (by quota field) raises above
+    `current` (the quota it replaces; none: zeros) and that does not fit beside what other
+    projects hold on `cluster` (limits inclusive).
+
+    Lowering is never refused: it cannot increase the sum, even when the sum is already over
+    a capacity that shrank.
+    """
     errors = {}
     for r in RESOURCES:
-        available = max(getattr(cluster, r.capacity_field) - (allocated_to_others.get(r.quota_field) or 0), 0)
         wanted = requested[r.quota_field]
+        if wanted <= ((current or {}).get(r.quota_field) or 0):
+            continue
+        available = max(getattr(cluster, r.capacity_field) - (allocated_to_others.get(r.quota_field) or 0), 0)
         if wanted > available:
             errors[r] = f"{r.label}: {r.show(wanted)} requested, {r.show(available)} available on cluster {cluster.name}"
     return errors

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.generic import RedirectView, TemplateView
 
 from projects.access import SESSION_KEY, ProjectMixin
-from projects.forms import AddMemberForm, QuotaForm, RoleForm
-from projects.members import LastAdminError, add_member, change_role, remove_member
-from projects.models import Cluster, Membership, Project, Role
+from projects.forms import AddMemberForm, QuotaForm, RoleForm, already_a_member
+from projects.members import LastAdminError, NotAMember, add_member, change_role, remove_member
+from projects.models import Membership, Project, Quota, Role
 from projects.quotas import QuotaRefused, cluster_usage, recent_changes, set_quota
 
 
@@ -31,28 +31,37 @@ class ProjectHomeView(ProjectMixin, RedirectView):
 
 
 class QuotasView(ProjectMixin, TemplateView):
-    """Usage against quota per cluster; project admins edit one cluster's quota at a time."""
+    """Usage against quota per cluster; project admins edit one cluster's amounts at a time.
+
+    Only clusters the project already has a quota on: which clusters, and the namespace on
+    each, are the platform admin's (Django admin).
+    """
 
     template_name = "projects/quotas.html"
     admin_required = True
 
     def get_context_data(self, bound_form=None, page_error="", **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = cluster_usage(self.project, all_clusters=self.access.is_admin)
+        rows = cluster_usage(self.project)
         if self.access.is_admin:
             for row in rows:
                 if bound_form is not None and bound_form.cluster.pk == row.cluster.pk:
                     row.form = bound_form
                 else:
                     row.form = QuotaForm.for_quota(row.cluster, row.quota)
+        if bound_form is not None and all(row.form is not bound_form for row in rows):
+            page_error = " ".join(bound_form.messages())  # its quota was removed meanwhile
         context.update(rows=rows, changes=recent_changes(self.project), page_error=page_error)
         return context
 
     def post(self, request, *args, **kwargs):
         try:
-            cluster = Cluster.objects.get(pk=int(request.POST.get("cluster", "")))
-        except (ValueError, Cluster.DoesNotExist):
+            quota = Quota.objects.select_related("cluster").get(
+                project=self.project, cluster_id=int(request.POST.get("cluster", ""))
+            )
+        except (ValueError, Quota.DoesNotExist):
             return self.render_to_response(self.get_context_data(page_error="Unknown cluster."))
+        cluster = quota.cluster
         form = QuotaForm(request.POST, cluster=cluster)
         if form.is_valid():
             try:
@@ -90,26 +99,32 @@ class MembersView(ProjectMixin, TemplateView):
         action = request.POST.get("action")
         if action == "add":
             form = AddMemberForm(request.POST, project=self.project)
-            if not form.is_valid():
-                return self.render_to_response(self.get_context_data(add_form=form))
-            add_member(self.project, form.user, form.cleaned_data["role"])
-            messages.success(request, f"{form.user.get_username()} added as {Role(form.cleaned_data['role']).label}.")
-            return redirect("projects:members", project=self.project.name)
+            if form.is_valid():
+                membership, created = add_member(self.project, form.user, form.cleaned_data["role"])
+                if created:
+                    messages.success(request, f"{form.user.get_username()} added as {membership.get_role_display()}.")
+                    return redirect("projects:members", project=self.project.name)
+                # Another admin added them between the form's check and our lock.
+                form.add_error("username", already_a_member(membership))
+            return self.render_to_response(self.get_context_data(add_form=form))
         try:
             membership_id = int(request.POST.get("membership", ""))
         except ValueError:
             membership_id = None
-        if membership_id is None or not Membership.objects.filter(project=self.project, pk=membership_id).exists():
-            messages.error(request, "That person is not a member of this project.")
-            return redirect("projects:members", project=self.project.name)
         try:
+            if membership_id is None:
+                raise NotAMember()
             if action == "role":
                 form = RoleForm(request.POST)
                 if not form.is_valid():
                     messages.error(request, "Choose a role: Member or Admin.")
                     return redirect("projects:members", project=self.project.name)
-                membership = change_role(self.project, membership_id, form.cleaned_data["role"])
-                messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+                membership, changed = change_role(self.project, membership_id, form.cleaned_data["role"])
+                username, role = membership.user.get_username(), membership.get_role_display()
+                if changed:
+                    messages.success(request, f"{username} is now {role}.")
+                else:
+                    messages.info(request, f"{username} is already {role}: nothing changed.")
             elif action == "remove":
                 membership = remove_member(self.project, membership_id)
                 messages.success(request, f"{membership.user.get_username()} removed from {self.project}.")
@@ -117,6 +132,6 @@ class MembersView(ProjectMixin, TemplateView):
                     return redirect("home")
             else:
                 messages.error(request, "Unknown action.")
-        except LastAdminError as error:
+        except (LastAdminError, NotAMember) as error:
             messages.error(request, str(error))
         return redirect("projects:members", project=self.project.name)

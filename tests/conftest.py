@@ -125,3 +125,23 @@ def record_published(monkeypatch, task_name):
     calls = []
     monkeypatch.setattr(queueing, "publish", lambda name, args: calls.append(args[0]) if name == task_name else None)
     return calls
+
+
+def wait_until_someone_waits_on_me(timeout=10.0) -> bool:
+    """Inside a transaction holding locks: wait until another PostgreSQL session is blocked on
+    one of them (True), or `timeout` seconds pass (False). Race tests hold a save open with
+    this to prove the other save waits for it instead of reading around it."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False

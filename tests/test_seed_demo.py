@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
+from django.db.models import Sum
 from django.test import RequestFactory
 
 from projects.models import Cluster, Membership, Project, Quota, Role
@@ -52,5 +53,9 @@ def test_seed_demo_contract_and_idempotence():
 
 def test_quotas_fit_cluster_capacity():
     call_command("seed_demo", verbosity=0)
-    for quota in Quota.objects.select_related("cluster"):
-        assert quota.over_capacity_errors() == {}
+    for cluster in Cluster.objects.annotate(gpu=Sum("quotas__gpu"), cpu=Sum("quotas__cpu_millicores"),
+                                            memory=Sum("quotas__memory_bytes")):
+        assert cluster.gpu <= cluster.capacity_gpu
+        assert cluster.cpu <= cluster.capacity_cpu_millicores
+        assert cluster.memory <= cluster.capacity_memory_bytes
+    assert all(quota.namespace == quota.project.name for quota in Quota.objects.select_related("project"))

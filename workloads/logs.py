@@ -7,6 +7,7 @@ come back as words, never as exceptions: a pod whose container has not started, 
 that cannot be reached or whose connection settings cannot be used.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from workloads.cluster import (
@@ -21,6 +22,35 @@ from workloads.cluster.labels import PROJECT
 LOG_TAIL_CHOICES = (100, 500, 2000)
 MAX_LOG_PODS = 20
 
+# ECMA-48 escape sequences, 7-bit (ESC ...) and 8-bit (C1) forms: CSI (colours, cursor moves,
+# screen clears), the string commands OSC/DCS/SOS/PM/APC (window titles, hyperlinks) up to
+# their terminator (BEL or ST) or the end of the line, and the short ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]"
+)
+# What is left of C0 (but TAB and LF), DEL and C1 once sequences and CRs are dealt with.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _as_shown(line: str) -> str:
+    """A line with carriage returns as a terminal shows it: each part written over the start
+    of the previous one (a progress bar ends as its last state)."""
+    shown = ""
+    for part in line.split("\r"):
+        shown = part + shown[len(part):]
+    return shown
+
+
+def plain_text(text: str) -> str:
+    """Log text without escape sequences or control characters (but TAB and LF): logs come from
+    the cluster and are untrusted, and the page and the download show plain text."""
+    text = _ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n")
+    if "\r" in text:
+        text = "\n".join(_as_shown(line) for line in text.split("\n"))
+    return _CONTROL_CHARACTER.sub("", text)
+
 
 @dataclass(frozen=True)
 class LogSection:
@@ -29,12 +59,20 @@ class LogSection:
     text: str
     problem: str = ""
 
+    def __post_init__(self):
+        # Whoever builds a section, the page and the download get plain text.
+        object.__setattr__(self, "text", plain_text(self.text))
+        object.__setattr__(self, "problem", plain_text(self.problem))
+
 
 @dataclass
 class WorkloadLogs:
     sections: list[LogSection] = field(default_factory=list)
     containers: list[str] = field(default_factory=list)  # every container name seen, in order
     error: str = ""  # the cluster could not be read at all
+
+    def __post_init__(self):
+        self.error = plain_text(self.error)
 
     @property
     def pods_active(self) -> bool:

@@ -55,7 +55,7 @@ def test_unknown_username_is_a_form_error(client, project, project_admin):
 def test_adding_an_existing_member_is_a_form_error(client, project, project_admin, member):
     client.force_login(project_admin)
     response = client.post(f"/p/{project.name}/members/", {"action": "add", "username": "member", "role": "admin"})
-    assert "member is already a member of Vision." in response.content.decode()
+    assert "member is already a member of Vision. Nothing changed: their role is Member." in response.content.decode()
     assert Membership.objects.get(user=member).role == Role.MEMBER
 
 
@@ -84,3 +84,26 @@ def test_superuser_manages_any_project(client, project, make_user, member):
     client.post(f"/p/{project.name}/members/", {"action": "role", "membership": membership.pk, "role": "admin"})
     membership.refresh_from_db()
     assert membership.role == Role.ADMIN
+
+
+def test_removing_a_member_someone_just_removed_is_a_message_not_a_500(client, project, project_admin, member):
+    membership = Membership.objects.get(user=member)
+    client.force_login(project_admin)
+    assert "member removed from Vision." in client.post(
+        f"/p/{project.name}/members/", {"action": "remove", "membership": membership.pk}, follow=True
+    ).content.decode()
+    for action in ("remove", "role"):
+        response = client.post(
+            f"/p/{project.name}/members/", {"action": action, "membership": membership.pk, "role": "admin"}, follow=True
+        )
+        assert response.status_code == 200
+        assert "That person is not a member of this project." in response.content.decode()
+
+
+def test_setting_the_role_a_member_already_has_says_nothing_changed(client, project, project_admin, member):
+    membership = Membership.objects.get(user=member)
+    client.force_login(project_admin)
+    response = client.post(
+        f"/p/{project.name}/members/", {"action": "role", "membership": membership.pk, "role": "member"}, follow=True
+    )
+    assert "member is already Member: nothing changed." in response.content.decode()

@@ -35,12 +35,14 @@ def test_member_post_is_forbidden(client, member, project, cluster, quota):
     assert quota.gpu == 8
 
 
-def test_admin_sees_every_cluster_to_give_a_first_quota(client, project_admin, project, cluster, quota):
+def test_admin_edits_amounts_only_on_clusters_the_platform_admin_gave(client, project_admin, project, cluster, quota):
     Cluster.objects.create(name="west", api_url="http://127.0.0.1:2", capacity_gpu=4)
     client.force_login(project_admin)
     page = client.get(f"/p/{project.name}/quotas/").content.decode()
-    assert 'id="cluster-west"' in page and 'id="cluster-east"' in page
-    assert 'aria-label="GPU quota on west"' in page
+    assert 'id="cluster-east"' in page and 'id="cluster-west"' not in page
+    assert 'aria-label="GPU quota on east"' in page and 'aria-label="GPU quota on west"' not in page
+    assert "namespace <code>vision</code>" in page  # shown, not editable
+    assert 'name="namespace"' not in page and "-namespace" not in page
 
 
 def test_member_sees_only_clusters_with_a_quota(client, member, project, cluster, quota):
@@ -70,4 +72,5 @@ def test_query_count_does_not_grow_with_clusters_or_workloads(
     # session, user, membership, clusters+allocated, quotas, usage, history, project selector
     with django_assert_max_num_queries(8):
         response = client.get(f"/p/{project.name}/quotas/")
-    assert response.content.decode().count('class="resource"') == 3 * (n + 1)  # + the fixture's cluster
+    # The fixture's cluster has no quota of vision's: not listed, even for its admin.
+    assert response.content.decode().count('class="resource"') == 3 * n

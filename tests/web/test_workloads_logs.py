@@ -144,3 +144,25 @@ def test_a_cluster_without_any_address_is_a_clear_message(member_client, project
     response = member_client.get(logs_url(project, workload), {"download": 1})
     assert response.status_code == 200
     assert "set a kubeconfig or an api_url" in response.content.decode()
+
+
+def test_escape_sequences_reach_neither_the_page_nor_the_download(
+    member_client, project, make_workload, sim_cluster, monkeypatch
+):
+    """The container prints colours, a window title, a screen clear, a progress bar and raw
+    control bytes; the simulator serves exactly that as its log, over HTTP."""
+    workload = make_workload(name="colourful", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(3)
+    printed = ("\x1b[31mERROR\x1b[0m disk full\n\x1b]0;pwned\x07\x1b[2J\x1b[Htitle set\n"
+               "10%\r50%\r100%\n\x00nul\x08 and \x9b31mc1\x9b0m\n")
+    monkeypatch.setattr(sim_cluster.sim.logs, "_lines", lambda pod, options, first, last: printed.encode())
+    shown = "ERROR disk full\ntitle set\n100%\nnul and c1\n"
+
+    html = member_client.get(logs_url(project, workload)).content.decode()
+    assert shown in html
+    assert not {"\x1b", "\x07", "\x00", "\x08", "\x9b", "\r"} & set(html)
+    assert "pwned" not in html
+
+    text = member_client.get(logs_url(project, workload), {"download": 1}).content.decode()
+    assert text == f"==> colourful-0/main <==\n{shown}"

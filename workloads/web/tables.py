@@ -99,8 +99,8 @@ class WorkloadTable(tables.Table):
     def value_memory(self, value):
         return display.binary_bytes(value)
 
-    def value_status(self, record):
-        return record.get_status_display()
+    def value_status(self, value):
+        return value  # a choice field's value is already its label
 
     def value_created(self, record):
         return f"{record.created_at.isoformat()} by {record.created_by_name}"

@@ -67,6 +67,7 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         clusters = project_clusters(self.project)
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
+        context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
         context.update(self.refresh_state(clusters))
         page = getattr(context["table"], "page", None)
         rows = page.object_list if page is not None else []

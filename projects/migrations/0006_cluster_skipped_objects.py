@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0003_quotachange'),
+        ('projects', '0005_quota_namespace_required'),
     ]
 
     operations = [
