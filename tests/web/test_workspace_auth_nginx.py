@@ -130,7 +130,7 @@ class Workspace:
 
 def request(port, path, *, method="GET", cookie="", body=None, **headers):
     """One real HTTP request (no redirects followed) -> (status, headers, body)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent = {key.replace("_", "-"): value for key, value in headers.items()}
     if cookie:
         sent["Cookie"] = cookie
@@ -159,7 +159,7 @@ def cookies_of_header(header: str) -> dict[str, str]:
 def sign_in(live_server, username) -> str:
     """Sign in through devcenter's login form; the browser's Cookie header afterwards."""
     port = urlsplit(live_server.url).port
-    connection = http.client.HTTPConnection("localhost", port, timeout=10)
+    connection = http.client.HTTPConnection("localhost", port, timeout=30)
     connection.request("GET", "/accounts/login/")
     page = connection.getresponse()
     cookies = cookies_of(page.getheaders())
@@ -205,7 +205,7 @@ def nginx(tmp_path, live_server, workspace):
                                       devcenter_host=devcenter.netloc, workspace_port=workspace.port))
     process = subprocess.Popen([str(NGINX), "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: a loaded CI machine
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
