@@ -111,12 +111,18 @@
   // A table that follows queued work (data-hold-while-in-use) skips a poll while the person has
   // a menu open, rows ticked or a dialog open, so nothing is swapped from under them. Here, not
   // in an hx-trigger filter: htmx evaluates those with eval, which the CSP forbids.
+  function inUse(region) {
+    return region.querySelector("details[open], input[type=checkbox]:checked") || document.querySelector("dialog[open]");
+  }
+  function holds(region) {
+    return region instanceof Element && region.hasAttribute("data-hold-while-in-use");
+  }
   document.addEventListener("htmx:beforeRequest", function (event) {
-    var region = event.detail.elt;
-    if (!(region instanceof Element) || !region.hasAttribute("data-hold-while-in-use")) return;
-    if (region.querySelector("details[open], input[type=checkbox]:checked") || document.querySelector("dialog[open]")) {
-      event.preventDefault();
-    }
+    if (holds(event.detail.elt) && inUse(event.detail.elt)) event.preventDefault();
+  });
+  // A poll that left before the person opened a menu must not land on it either.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (holds(event.detail.elt) && inUse(event.detail.elt)) event.detail.shouldSwap = false;
   });
 
   // Logs: keep following the end of each log after a swap, unless the reader scrolled up.
