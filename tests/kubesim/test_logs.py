@@ -36,7 +36,8 @@ def test_tail_since_timestamps_limit(core, running_pod):
 
 
 def test_logs_stop_when_the_pod_finishes(core, sim):
-    core.create_namespaced_pod("default", pod_body("done", annotations={"kubesim.io/run-seconds": "4"}))
+    core.create_namespaced_pod("default", pod_body("done", annotations={"kubesim.io/run-seconds": "4"},
+                                                   restartPolicy="Never"))
     sim.advance(30)
     assert len(core.read_namespaced_pod_log("done", "default").splitlines()) == 4
 

@@ -110,6 +110,7 @@ def test_statefulset_creates_ordered_pods(apps, core, sim):
     sts = apps.read_namespaced_stateful_set("db", "default")
     assert sts.status.ready_replicas == 3 and sts.status.replicas == 3
     apps.patch_namespaced_stateful_set("db", "default", {"spec": {"replicas": 1}})
+    sim.advance(1)  # the removed pods terminate
     assert [p.metadata.name for p in core.list_namespaced_pod("default").items] == ["db-0"]
 
 
@@ -140,11 +141,12 @@ def test_rolling_update_replaces_pods_and_keeps_availability(apps, core, sim):
     apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {"labels": {
         "app": "web", "version": "2"}}}}})
     # maxSurge 25% of 4 = 1 extra pod; maxUnavailable 25% = 1: never fewer than 3 available.
-    assert len(core.list_namespaced_pod("default").items) <= 5
+    assert len([p for p in core.list_namespaced_pod("default").items if not p.metadata.deletion_timestamp]) <= 5
     for _ in range(6):
         sim.advance(1)
         deployment = apps.read_namespaced_deployment("web", "default")
         assert (deployment.status.available_replicas or 0) >= 3
+    sim.advance(1)
     pods = core.list_namespaced_pod("default").items
     assert len(pods) == 4 and {p.metadata.labels.get("version") for p in pods} == {"2"}
     deployment = apps.read_namespaced_deployment("web", "default")
