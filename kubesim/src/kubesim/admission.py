@@ -19,7 +19,7 @@ import random
 from kubesim.errors import forbidden, not_found
 from kubesim.quantities import parse_quantity
 
-TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+SERVICE_ACCOUNT_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 DEFAULT_TOLERATION_SECONDS = 300
 NODE_NOT_READY = "node.kubernetes.io/not-ready"
 NODE_UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -109,8 +109,8 @@ class Admission:
         ]}})
         for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
             mounts = container.setdefault("volumeMounts", [])
-            if not any(mount.get("mountPath") == TOKEN_MOUNT_PATH for mount in mounts):
-                mounts.append({"name": volume_name, "readOnly": True, "mountPath": TOKEN_MOUNT_PATH})
+            if not any(mount.get("mountPath") == SERVICE_ACCOUNT_MOUNT for mount in mounts):
+                mounts.append({"name": volume_name, "readOnly": True, "mountPath": SERVICE_ACCOUNT_MOUNT})
 
     @staticmethod
     def _tolerations(pod: dict) -> None:

@@ -296,8 +296,10 @@ class Api:
                     changes["finalizers"] = finalizers
                 updated = self.update(current, {}, manager, changes)
                 return accepted, updated, False
-            removed = self.store.remove(rt.kind, metadata.get("namespace", ""), name)
-            return 200, removed.obj, True
+            removed = self.store.remove(rt.kind, metadata.get("namespace", ""), name).obj
+            if rt.kind == "Pod":  # a pod is answered as it was deleted: marked, with no grace period
+                removed["metadata"].update(deletionTimestamp=rfc3339(self.clock.now()), deletionGracePeriodSeconds=0)
+            return 200, removed, True
 
     def _terminate_namespace(self, namespace: dict, manager: str) -> tuple[int, dict, bool]:
         """A namespace goes Terminating; the namespace controller empties it, then removes it."""

@@ -12,6 +12,7 @@ termination, and whether the node answers at all.
   the next tick: the pod is seen with its `deletionTimestamp` first.
 """
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 
@@ -109,10 +110,8 @@ class Kubelets:
                 {"apiVersion": "v1", "kind": "Node", "name": node_name, "uid": node["metadata"]["uid"]}]},
                 "spec": {"holderIdentity": node_name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
                          "renewTime": renew}}
-            try:
+            with contextlib.suppress(ApiError):  # no kube-node-lease namespace: no Lease, status only
                 self.api.create(LEASE, LEASE_NAMESPACE, body, manager=KUBELET)
-            except ApiError:
-                pass  # no kube-node-lease namespace: heartbeats go through the node status only
         else:
             self.api.update(lease, {"spec": dict(lease["spec"], renewTime=renew)}, KUBELET)
         status = node.get("status") or {}
@@ -146,11 +145,10 @@ class Kubelets:
             return
         t = self.timeline(pod)
         lost_at = t.lost_at
-        if lost_at is not None and metadata["uid"] not in agent.lost_by:
-            if now >= lost_at and not t.finished(now):
-                agent.lost_by.add(metadata["uid"])
-                self.stop(node_name)
-                return
+        if lost_at is not None and metadata["uid"] not in agent.lost_by and now >= lost_at and not t.finished(now):
+            agent.lost_by.add(metadata["uid"])
+            self.stop(node_name)
+            return
         status = pod_status(pod, t, now, self.node_ip(node_name), pod_ip(metadata["uid"]),
                             ready_to_start_condition=True)
         status["qosClass"] = (pod.get("status") or {}).get("qosClass", "BestEffort")

@@ -12,8 +12,8 @@ computed from the pod's life (`podlife`), never stored.
 import time
 from dataclasses import dataclass
 
-from kubesim.errors import ApiError, bad_request
 from kubesim.clock import parse_rfc3339
+from kubesim.errors import ApiError, bad_request
 from kubesim.podlife import LogUnavailable, log_lines, log_run, log_window, termination_due
 
 FOLLOW_POLL = 0.1

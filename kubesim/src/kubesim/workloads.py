@@ -96,6 +96,40 @@ def pod_from_template(owner: dict, template: dict, name: str | None, generate_na
             "spec": json.loads(json.dumps(template.get("spec") or {}))}
 
 
+JOB_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
+
+
+def job_index(pod: dict) -> int | None:
+    try:
+        return int((pod["metadata"].get("annotations") or {})[JOB_COMPLETION_INDEX])
+    except (KeyError, ValueError):
+        return None
+
+
+def indexed_pod(pod: dict, job_name: str, index: int) -> None:
+    """What an Indexed Job's pod carries (1.22+): its index (annotation, label, variable) and hostname."""
+    metadata = pod["metadata"]
+    metadata["generateName"] = f"{job_name}-{index}-"
+    metadata["annotations"][JOB_COMPLETION_INDEX] = str(index)
+    metadata["labels"][JOB_COMPLETION_INDEX] = str(index)
+    pod["spec"]["hostname"] = f"{job_name}-{index}"
+    variable = {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
+        "apiVersion": "v1", "fieldPath": f"metadata.annotations['{JOB_COMPLETION_INDEX}']"}}}
+    for container in pod["spec"].get("containers") or []:
+        container.setdefault("env", []).insert(0, variable)
+
+
+def index_ranges(indexes: set) -> str:
+    """{0, 1, 2, 5} -> "0-2,5" (a Job's status.completedIndexes)."""
+    ranges, ordered = [], sorted(indexes)
+    for index in ordered:
+        if ranges and index == ranges[-1][1] + 1:
+            ranges[-1][1] = index
+        else:
+            ranges.append([index, index])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+
+
 def _scaled(value, replicas: int, round_up: bool) -> int:
     """An intOrString like 25% or 2, resolved against the replica count."""
     if isinstance(value, str) and value.endswith("%"):
@@ -197,7 +231,11 @@ class WorkloadControllers:
         active = [p for p in pods if is_active(p)]
         # Pods deleted by someone else keep counting: the real controller tracks them with
         # finalizers; here the counts never go down.
-        succeeded = max(sum(1 for p in pods if p["status"].get("phase") == "Succeeded"), status.get("succeeded", 0))
+        indexed = spec.get("completionMode") == "Indexed"
+        done_indexes = {job_index(p) for p in pods if p["status"].get("phase") == "Succeeded"}
+        succeeded = len(done_indexes - {None}) if indexed else \
+            sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
+        succeeded = max(succeeded, status.get("succeeded", 0))
         failed = max(sum(1 for p in pods if p["status"].get("phase") == "Failed"), status.get("failed", 0))
         completions = spec.get("completions") or 1
         namespace, name = job["metadata"]["namespace"], job["metadata"]["name"]
@@ -234,9 +272,13 @@ class WorkloadControllers:
                                                 "Reached expected number of succeeded pods", now))
                 else:
                     wanted = min(spec.get("parallelism", 1), completions - succeeded) - len(active)
-                    for _ in range(max(0, wanted)):
-                        created, refused = self._create_pod(job, pod_from_template(job, spec["template"], None,
-                                                                                    f"{name}-", {}))
+                    busy = done_indexes | {job_index(p) for p in active}
+                    free = [index for index in range(completions) if index not in busy]
+                    for number in range(max(0, wanted)):
+                        pod = pod_from_template(job, spec["template"], None, f"{name}-", {})
+                        if indexed and number < len(free):
+                            indexed_pod(pod, name, free[number])
+                        created, refused = self._create_pod(job, pod)
                         if refused:
                             break  # the real controller records a FailedCreate event and retries
                         active.append(created)
@@ -256,6 +298,8 @@ class WorkloadControllers:
         status.update(active=len(active), succeeded=succeeded, failed=failed,
                       ready=sum(1 for p in active if is_ready(p)), terminating=terminating, uncountedTerminatedPods={},
                       conditions=conditions)
+        if indexed:
+            status["completedIndexes"] = index_ranges(done_indexes - {None})
         if not conditions:
             del status["conditions"]
         for key in ("active", "succeeded", "failed"):
@@ -302,8 +346,10 @@ class WorkloadControllers:
                     created, refused = self._create_pod(rs, pod_from_template(rs, spec["template"], None,
                                                                                f'{metadata["name"]}-', {}))
                     if refused:
-                        conditions.append(condition("ReplicaFailure", True, "FailedCreate", refused.message, now,
-                                                    (rs.get("status") or {}).get("conditions")))
+                        # Each attempt's message names another generated pod: the first one stays.
+                        previous = find_condition((rs.get("status") or {}).get("conditions"), "ReplicaFailure")
+                        conditions.append(previous or condition("ReplicaFailure", True, "FailedCreate",
+                                                                refused.message, now))
                         break
                     active.append(created)
         elif len(active) > wanted:
