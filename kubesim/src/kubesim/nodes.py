@@ -4,7 +4,7 @@ from kubesim.clock import rfc3339
 
 
 def node_object(name: str, *, cpu: str = "64", memory: str = "512Gi", gpus: str | int = "8", ready: bool = True,
-                index: int = 0, labels: dict | None = None, now: float = 0.0, pods: str | int = "110") -> dict:
+                index: int = 0, labels: dict | None = None, now: float = 0.0, pods: str | int = "250") -> dict:
     allocatable = {"cpu": str(cpu), "memory": memory, "pods": str(pods), "ephemeral-storage": "1Ti"}
     if str(gpus) not in ("", "0"):
         allocatable["nvidia.com/gpu"] = str(gpus)
