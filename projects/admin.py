@@ -31,10 +31,25 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
-    list_display = ["name", "api_url", "context", "reachable", "last_seen_at", "capacity_gpu"]
+    list_display = [
+        "name",
+        "api_url",
+        "context",
+        "reachable",
+        "last_seen_at",
+        "capacity_gpu",
+        "skipped_objects",
+    ]
     list_filter = ["reachable"]
     search_fields = ["name", "display_name"]
-    readonly_fields = ["reachable", "last_seen_at", "unreachable_since", "last_error"]
+    readonly_fields = [
+        "reachable",
+        "last_seen_at",
+        "unreachable_since",
+        "last_error",
+        "skipped_objects",
+        "skipped_reason",
+    ]
 
 
 @admin.register(Quota)

@@ -97,6 +97,9 @@ class Cluster(models.Model):
     last_error = models.TextField(blank=True)
     # When the last refresh finished, successful or not: the page polls until it passes.
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Objects the last refresh left out because they could not be read (untrusted input), and why.
+    skipped_objects = models.PositiveIntegerField(default=0)
+    skipped_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClusterQuerySet.as_manager()

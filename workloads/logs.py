@@ -1,20 +1,22 @@
 """Reading a workload's logs from its cluster: the pods carrying its label, one section each.
 
-A service for the logs page (and its download): one gateway session, at most `MAX_LOG_PODS`
-pods, the container the reader chose where a pod has it. Problems come back as words, never
-as exceptions: a pod whose container has not started, or a cluster that cannot be reached.
+A service for the logs page (and its download): one gateway session, one LIST of pods in the
+workload's namespace only (the tenant boundary: a pod elsewhere carrying its labels is not
+its), at most `MAX_LOG_PODS` pods, the container the reader chose where a pod has it. Problems
+come back as words, never as exceptions: a pod whose container has not started, or a cluster
+that cannot be reached or whose connection settings cannot be used.
 """
 
 from dataclasses import dataclass, field
 
 from workloads.cluster import (
-    ClusterConnection,
     ClusterGateway,
     ClusterUnreachable,
     LogsUnavailable,
     PodInfo,
     workload_selector,
 )
+from workloads.cluster.labels import PROJECT
 
 LOG_TAIL_CHOICES = (100, 500, 2000)
 MAX_LOG_PODS = 20
@@ -51,8 +53,12 @@ def read_workload_logs(workload, *, tail: int, container: str = "") -> WorkloadL
     """The last `tail` lines of each of the workload's pods (the `container` when it has one)."""
     logs = WorkloadLogs()
     try:
-        with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
-            pods = gateway.list_pods(workload_selector(workload.pk))[:MAX_LOG_PODS]
+        with ClusterGateway.for_cluster(workload.cluster) as gateway:
+            pods = [
+                pod
+                for pod in gateway.list_pods(workload_selector(workload.pk), namespace=workload.namespace)
+                if (pod.labels or {}).get(PROJECT) == workload.project.name
+            ][:MAX_LOG_PODS]
             for pod in pods:
                 logs.containers.extend(name for name in pod.containers if name not in logs.containers)
             for pod in pods:

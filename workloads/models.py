@@ -111,6 +111,8 @@ class Component(models.Model):
 
     class Meta:
         ordering = ["workload", "kind", "name"]
+        # The refresh looks components up by uid: the owners named by the garbage collector's leftovers.
+        indexes = [models.Index(fields=["uid"], name="component_uid")]
         constraints = [
             models.UniqueConstraint(
                 fields=["workload", "kind", "namespace", "name"], name="component_unique_object"

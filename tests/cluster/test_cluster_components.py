@@ -2,8 +2,11 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from workloads.cluster import labels
 from workloads.cluster.components import Resources, object_requests, observe
+from workloads.cluster.resources import AMOUNT_MAX, GPU_MAX
 from workloads.status import ComponentState as S
 
 LABELS = {labels.WORKLOAD_ID: "w1", labels.PROJECT: "vision", labels.WORKLOAD_TYPE: "inference"}
@@ -144,11 +147,18 @@ def test_helpers_request_nothing_and_bad_quantities_count_as_zero():
 
 
 def inference_service(predictor):
-    return {"kind": "InferenceService", "apiVersion": "serving.kserve.io/v1beta1", "spec": {"predictor": predictor}}
+    return {
+        "kind": "InferenceService",
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "spec": {"predictor": predictor},
+    }
 
 
 def test_inference_service_requests_its_model_times_min_replicas():
-    model = {"modelFormat": {"name": "vllm"}, "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "16Gi"}}}
+    model = {
+        "modelFormat": {"name": "vllm"},
+        "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "16Gi"}},
+    }
     assert object_requests(inference_service({"model": model})) == Resources(gpu=1, memory_bytes=16 * 2**30)
     assert object_requests(inference_service({"model": model, "minReplicas": 3})).gpu == 3
 
@@ -175,3 +185,76 @@ def test_unlabelled_owner_loop_does_not_hang():
     a = crashing_pod("a", "a", "b")
     b = crashing_pod("b", "b", "a")
     assert observe([a, b]) == []
+
+
+def test_a_component_says_whether_it_is_being_deleted_and_who_owned_it():
+    # The Deployment is gone: its ReplicaSet is top-level and names it; its pod terminates.
+    replicaset, pod = deployment_tree()[1], deployment_tree()[0]
+    pod["metadata"]["deletionTimestamp"] = "2025-01-02T03:05:00Z"
+    (component,) = observe([replicaset, pod])
+    assert (component.kind, component.owner_uids, component.deleting) == ("ReplicaSet", ("dep",), False)
+    assert component.owner_kinds == ("Deployment",)
+    (orphan,) = observe([pod])
+    assert (orphan.owner_uids, orphan.deleting) == (("rs",), True)
+    assert all(c.owner_uids == () and not c.deleting for c in observe(deployment_tree()))
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        ("not an object", "not a Kubernetes object (no metadata)"),
+        ({"kind": "Pod", "metadata": ["a", "list"]}, "not a Kubernetes object (no metadata)"),
+        ({"kind": "Pod", "metadata": {"namespace": "vision", "uid": "u1"}}, "no name"),
+        (
+            {"kind": "Pod", "metadata": {"name": "x" * 254, "namespace": "vision", "uid": "u1"}},
+            "name longer than 253 characters",
+        ),
+        (
+            {"kind": "Pod", "metadata": {"name": "p", "namespace": "n" * 64, "uid": "u1"}},
+            "namespace longer than 63 characters",
+        ),
+        (
+            {"kind": "Pod", "metadata": {"name": "p", "namespace": "vision", "uid": "u" * 37}},
+            "uid longer than 36 characters",
+        ),
+        ({"kind": "Pod", "metadata": {"name": "p", "namespace": "vision", "uid": 7}}, "no uid"),
+    ],
+    ids=["string", "metadata-list", "no-name", "long-name", "long-namespace", "long-uid", "uid-not-text"],
+)
+def test_an_object_devcenter_cannot_hold_is_skipped_with_the_reason(broken, reason):
+    skipped = []
+    components = observe([broken, *deployment_tree()], skipped)
+    assert sorted((c.kind, c.name) for c in components) == [("Deployment", "infer"), ("Service", "infer")]
+    assert [s.reason for s in skipped] == [reason]
+    assert reason in str(skipped[0])
+
+
+def test_a_status_or_spec_that_cannot_be_read_makes_the_component_unknown_not_an_error():
+    deployment = deployment_tree()[2]
+    deployment["status"] = {"readyReplicas": "many"}
+    deployment["spec"]["replicas"] = "lots"
+    deployment["metadata"]["labels"] = {labels.WORKLOAD_ID: 7, labels.PROJECT: "vision"}
+    deployment["metadata"]["creationTimestamp"] = 12
+    pod = crashing_pod("p", "p1", None)
+    pod["status"] = {"phase": "Running", "containerStatuses": "not a list"}
+    by_kind = {c.kind: c for c in observe([deployment, pod])}
+    assert by_kind["Deployment"].state == S.UNKNOWN
+    assert by_kind["Deployment"].reason.startswith("its status cannot be read")
+    assert by_kind["Deployment"].workload_id is None  # a label that is no string is no label
+    assert by_kind["Deployment"].created_at is None
+    assert by_kind["Pod"].state == S.UNKNOWN
+
+
+def test_requests_beyond_what_devcenter_counts_are_bounded():
+    # One hostile pod must not overflow a column: the sums saturate (GPU: 32-bit, others 64-bit).
+    pod = {"kind": "Pod", "spec": template({"nvidia.com/gpu": "3000000000", "cpu": "1e999999999"})["spec"]}
+    pod["spec"]["containers"].append({"name": "b", "resources": {"requests": {"memory": "9E"}}})
+    pod["spec"]["containers"].append({"name": "c", "resources": {"requests": {"memory": "9E"}}})
+    assert object_requests(pod) == Resources(GPU_MAX, AMOUNT_MAX, AMOUNT_MAX)
+    deployment = {
+        "kind": "Deployment",
+        "spec": {"replicas": 2**40, "template": template({"nvidia.com/gpu": "8"})},
+    }
+    assert object_requests(deployment).gpu == GPU_MAX
+    negative = {"kind": "Pod", "spec": template({"cpu": "-4", "memory": "-1Gi"})["spec"]}
+    assert object_requests(negative) == Resources()

@@ -58,8 +58,13 @@ def list_requests(sim):
 @pytest.fixture
 def many(sim):
     """300 workloads in vision and nlp (Jobs, Inference, Workspaces) and 20 in sandbox."""
-    types = [WorkloadType.TRAINING, WorkloadType.INFERENCE, WorkloadType.WORKSPACE, WorkloadType.EVALUATION,
-             WorkloadType.PRE_TRAINING]
+    types = [
+        WorkloadType.TRAINING,
+        WorkloadType.INFERENCE,
+        WorkloadType.WORKSPACE,
+        WorkloadType.EVALUATION,
+        WorkloadType.PRE_TRAINING,
+    ]
     for index in range(300):
         project = "vision" if index % 2 else "nlp"
         create(sim, workload(index, project, types[index % len(types)], {"kubesim.io/start-seconds": "1"}))
@@ -282,7 +287,12 @@ def test_expired_continue_token_restarts_the_list_once(sim, gateway):
 
 
 WIDGET = Kind(
-    "Widget", "widgets.example.com", "v1", "widgets", Role.COMPONENT, state=lambda obj, pods: (S.RUNNING, "up")
+    "Widget",
+    "widgets.example.com",
+    "v1",
+    "widgets",
+    Role.COMPONENT,
+    state=lambda obj, pods: (S.RUNNING, "up"),
 )
 
 
@@ -300,7 +310,66 @@ def test_a_custom_resource_the_cluster_does_not_serve_is_skipped(sim, gateway, c
 
 def test_other_errors_on_a_custom_resource_still_mean_unreachable(sim, gateway):
     gateway.listed_kinds = (*KINDS, WIDGET)
-    sim.faults.add(method="GET", path=r"/apis/widgets.example.com/", status=503, message="overloaded", times=None)
+    sim.faults.add(
+        method="GET", path=r"/apis/widgets.example.com/", status=503, message="overloaded", times=None
+    )
     with pytest.raises(ClusterUnreachable) as error:
         gateway.list_components(project_selector(["vision"]))
     assert error.value.status_code == 503
+
+
+def labelled_pod(name, namespace, workload_id="w1", project="vision"):
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {labels.WORKLOAD_ID: workload_id, labels.PROJECT: project},
+        },
+        "spec": {"containers": [{"name": "main", "image": "i"}]},
+    }
+
+
+def test_a_namespaced_list_reads_only_that_namespace(sim, gateway):
+    # The same labels in another namespace (another tenant's, or hostile) are not read at all.
+    sim.create(labelled_pod("mine", "vision"))
+    sim.create(labelled_pod("hostile", "nlp"))
+    sim.reset_requests()
+    found = gateway.list_components(workload_selector("w1"), namespace="vision")
+    assert [(c.namespace, c.name) for c in found] == [("vision", "mine")]
+    assert [p.name for p in gateway.list_pods(workload_selector("w1"), namespace="vision")] == ["mine"]
+    paths = {request.path for request in sim.requests}
+    assert "/api/v1/namespaces/vision/pods" in paths
+    assert "/apis/serving.kserve.io/v1beta1/namespaces/vision/inferenceservices" in paths
+    assert not any("/namespaces/" not in path for path in paths)
+    with pytest.raises(ValueError):
+        gateway.list_pods(workload_selector("w1"), namespace="")
+
+
+def test_an_object_that_cannot_be_read_is_skipped_and_the_others_are_listed(sim, gateway):
+    sim.create(labelled_pod("fine", "vision"))
+    broken = labelled_pod("x" * 300, "vision")  # longer than any Kubernetes name
+    broken["metadata"].update(uid="u-broken", creationTimestamp="2025-01-01T00:00:00Z")
+    sim.store.put("Pod", broken)  # straight into the store: the API would refuse it
+    strange = labelled_pod("strange", "vision")
+    strange["metadata"].update(uid="u-strange", annotations=["a"])
+    strange["spec"] = {"containers": "not a list"}
+    strange["status"] = ["not", "a", "mapping"]
+    sim.store.put("Pod", strange)
+    skipped = []
+    found = gateway.list_components(project_selector(["vision"]), skipped=skipped)
+    assert sorted((c.name, c.state) for c in found) == [("fine", S.PENDING), ("strange", S.PENDING)]
+    assert [s.reason for s in skipped] == ["name longer than 253 characters"]
+
+
+def test_the_server_version_is_read_once_per_gateway(sim, gateway):
+    sim.reset_requests()
+    assert gateway.server_version() == (1, 33)
+    assert gateway.server_version() == (1, 33)
+    assert [r.path for r in sim.requests] == ["/version"]
+
+
+def test_a_server_that_does_not_tell_its_version_is_of_unknown_version(sim, gateway):
+    sim.faults.add(method="GET", path=r"^/version", status=403, message="forbidden")
+    assert gateway.server_version() is None

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from workloads.cluster.quantities import (
+    QUANTITY_MAX,
     count,
     cpu_millicores,
     format_cpu,
@@ -88,3 +89,28 @@ def test_formatting_round_trips():
         assert cpu_millicores(format_cpu(millicores)) == millicores
     for nbytes in (1, 1024, 10**9, 3 * 2**29, 2**40):
         assert memory_bytes(format_memory(nbytes)) == nbytes
+
+
+@pytest.mark.parametrize(
+    ("quantity", "expected"),
+    [
+        ("1e999999999", QUANTITY_MAX),  # once a decimal.InvalidOperation out of the refresh
+        ("1E999999999999999999999999", QUANTITY_MAX),
+        ("9" * 60, QUANTITY_MAX),
+        ("1e-999999999", 1),  # a positive fraction still rounds up
+        ("-1", 0),
+        ("-1e999999999", 0),
+        (1e308, QUANTITY_MAX),
+    ],
+)
+def test_quantities_from_a_cluster_are_bounded(quantity, expected):
+    assert memory_bytes(quantity) == expected
+    assert cpu_millicores(quantity) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["1" * 100, float("inf"), float("nan"), "Infinity", "NaN", ["1"], {"a": 1}, True], ids=repr
+)
+def test_strange_values_are_malformed_quantities_not_other_errors(bad):
+    with pytest.raises(ValueError, match="quantity"):
+        memory_bytes(bad)

@@ -155,8 +155,9 @@ def raw(gateway: ClusterGateway, method: str, path: str, body=None, query: dict 
 
 
 def server_version(gateway: ClusterGateway) -> tuple[int, int]:
-    info = k8s.VersionApi(gateway.api_client).get_code(_request_timeout=gateway.timeout)
-    return int(info.major.rstrip("+")), int(info.minor.rstrip("+"))
+    version = gateway.server_version()
+    assert version is not None, "the server does not say its version"
+    return version
 
 
 def pod_named(gateway: ClusterGateway, namespace: str, name: str) -> dict | None:

@@ -36,8 +36,17 @@ def listed(
     return ObservedComponent(**{**values, **more})
 
 
-def workload(id_, *, project_id=VISION, status=S.RUNNING, deleting=False, changed_at=BEFORE, reason=""):
-    return WorkloadRow(id_, project_id, status, reason, deleting, changed_at)
+def workload(
+    id_,
+    *,
+    project_id=VISION,
+    status=S.RUNNING,
+    deleting=False,
+    changed_at=BEFORE,
+    reason="",
+    namespace="vision",
+):
+    return WorkloadRow(id_, project_id, status, reason, deleting, changed_at, namespace)
 
 
 def recorded(workload_id, name, *, id_=None, kind="Job", state=C.RUNNING, updated_at=BEFORE, **more):
@@ -279,3 +288,169 @@ def test_a_workload_whose_status_changed_after_the_list_started_is_left_out():
     )
     assert not plan.component_updates and not plan.transitions and not plan.unknown
     assert plan.workload_ids == set()
+
+
+# Leftovers of a delete: the garbage collector removes an owner first (Background propagation),
+# then its ReplicaSets and pods, each terminating over its grace period. None of them is ever a
+# new component, adopted, or a reason for a Deleted workload to come back.
+
+
+def leftover_replicaset(workload_id, owner_uid, **more):
+    return listed("infer-5d9", workload_id=workload_id, kind="ReplicaSet", owner_uids=(owner_uid,), **more)
+
+
+def orphan_pod(workload_id, owner_uid="uid-replicaset-gone", **more):
+    return listed("infer-5d9-a", workload_id=workload_id, kind="Pod", owner_uids=(owner_uid,), **more)
+
+
+def test_a_terminating_pod_never_turns_a_deleted_workload_back():
+    # A pod terminating over its grace period (a deletionTimestamp) after the delete.
+    plan = plan_for(
+        [listed("infer-5d9-a", workload_id=7, kind="Pod", deleting=True)],
+        [workload(7, status=S.DELETED, deleting=True)],
+        [recorded(7, "infer", kind="Deployment", state=C.DELETED)],
+    )
+    assert not plan.component_creates and not plan.component_updates and not plan.transitions
+    assert not plan.unknown
+
+
+def test_a_terminating_pod_is_never_a_new_component_of_a_running_workload():
+    # A bare pod being deleted next to the workload's live Deployment: not a component.
+    plan = plan_for(
+        [
+            listed("infer", workload_id=7, kind="Deployment"),
+            listed("extra", workload_id=7, kind="Pod", deleting=True),
+        ],
+        [workload(7)],
+        [recorded(7, "infer", kind="Deployment")],
+    )
+    assert not plan.component_creates and not plan.component_updates and not plan.transitions
+
+
+def test_an_object_being_deleted_is_never_adopted():
+    plan = plan_for([listed("stray", deleting=True), listed("labelled", workload_id=404, deleting=True)], [])
+    assert plan.unknown == []
+
+
+def test_what_a_deleted_component_owned_is_a_leftover_not_a_component():
+    # The Deployment is gone; the GC has not reached its ReplicaSet yet (no deletionTimestamp).
+    plan = plan_for(
+        [leftover_replicaset(7, "uid-infer", state=C.RUNNING)],
+        [workload(7, status=S.DELETED, deleting=True)],
+        [recorded(7, "infer", kind="Deployment", state=C.DELETED)],
+    )
+    assert not plan.component_creates and not plan.transitions and not plan.unknown
+
+
+def test_a_deleting_workloads_leftovers_do_not_hold_it_deleting():
+    # The delete task recorded the Deployment Deleted; its ReplicaSet and pods still go.
+    plan = plan_for(
+        [leftover_replicaset(7, "uid-infer"), orphan_pod(7, deleting=True)],
+        [workload(7, status=S.DELETING, deleting=True)],
+        [
+            recorded(7, "infer", kind="Deployment", state=C.DELETED),
+            recorded(7, "svc", id_=71, kind="Service", state=C.DELETED),
+        ],
+    )
+    assert statuses(plan) == {7: S.DELETED}
+    assert not plan.component_creates
+
+
+def test_an_orphan_of_a_workload_with_nothing_left_is_a_leftover():
+    # The ReplicaSet is gone too (its uid was never recorded); its pod is not marked yet.
+    plan = plan_for(
+        [orphan_pod(7)],
+        [workload(7, status=S.DELETED, deleting=True)],
+        [recorded(7, "infer", kind="Deployment", state=C.DELETED)],
+    )
+    assert not plan.component_creates and not plan.transitions and not plan.unknown
+
+
+def test_the_leftovers_of_a_deleted_custom_workload_are_not_adopted():
+    # A Custom workload's label is not its id: its leftovers would be adopted as a new one.
+    plan = plan_for(
+        [leftover_replicaset("team-batch", "uid-batch")],
+        [workload(9, status=S.DELETED, deleting=True)],
+        [recorded(9, "batch", kind="Deployment", state=C.DELETED)],
+    )
+    assert plan.unknown == [] and not plan.component_creates
+
+
+def test_a_launch_refused_halfway_stays_failed_while_its_leftovers_go():
+    # The Service was refused (403); the undo deleted the Deployment (recorded Deleted). The GC
+    # then removes its ReplicaSet (not marked yet) and pods (one terminating, one orphaned).
+    failed = workload(8, status=S.FAILED, reason='services "infer" is forbidden: exceeded quota')
+    plan = plan_for(
+        [
+            leftover_replicaset(8, "uid-infer", state=C.RUNNING),
+            orphan_pod(8, state=C.RUNNING),
+            listed("infer-5d9-b", workload_id=8, kind="Pod", owner_uids=("uid-infer-5d9",), deleting=True),
+        ],
+        [failed],
+        [recorded(8, "infer", kind="Deployment", state=C.DELETED, reason="undone: the launch was refused")],
+    )
+    assert not plan.component_creates and not plan.component_updates and not plan.transitions
+    assert not plan.unknown
+    # ... and once they are gone, it is still Failed.
+    assert not plan_for([], [failed], [recorded(8, "infer", kind="Deployment", state=C.DELETED)]).transitions
+
+
+def test_an_orphan_still_joins_a_workload_with_live_components():
+    # A Custom workload made of the pods of an unlabelled Job: its next pod joins it.
+    plan = plan_for(
+        [
+            orphan_pod("batch", owner_uid="uid-unlabelled-job"),
+            listed("first", workload_id="batch", kind="Pod", owner_uids=("uid-unlabelled-job",)),
+        ],
+        [workload(9)],
+        [recorded(9, "first", kind="Pod")],
+    )
+    assert [(c.workload_id, c.name) for c in plan.component_creates] == [(9, "infer-5d9-a")]
+
+
+def test_a_recorded_component_being_deleted_counts_as_gone():
+    # Deleted by someone else (kubectl, Foreground): it is on its way out.
+    plan = plan_for(
+        [listed("job", workload_id=7, deleting=True)], [workload(7)], [recorded(7, "job", id_=70)]
+    )
+    (update,) = plan.component_updates
+    assert (update.id, update.state, update.reason) == (70, C.DELETED, "removed from the cluster")
+    assert statuses(plan) == {7: S.DELETED}
+
+
+def test_a_finished_job_deleted_by_its_ttl_keeps_the_workload_complete():
+    # The TTL controller deletes with Foreground propagation: the Job is listed, being deleted.
+    plan = plan_for(
+        [listed("job", workload_id=7, deleting=True, state=C.COMPLETED)],
+        [workload(7, status=S.COMPLETE)],
+        [recorded(7, "job", state=C.COMPLETED)],
+    )
+    assert not plan.component_updates and not plan.transitions
+
+
+def test_an_object_outside_its_workloads_namespace_is_not_its():
+    # The project's namespace on the cluster moved; the workload's objects are in the old one.
+    plan = plan_for([listed("train", workload_id=3)], [workload(3, status=S.ADDED, namespace="vision-old")])
+    assert not plan.component_creates and not plan.transitions
+    assert [o.name for o in plan.unknown] == ["train"]
+
+
+def test_a_pod_whose_replicaset_was_not_listed_is_a_leftover():
+    # A ReplicaSet carries its pods' labels: had it existed, the LIST would have found it. Its
+    # Deployment was a Custom workload's (the label is no id) or nobody's: never adopted.
+    pod = listed(
+        "by-hand-5d9-a",
+        workload_id="team-batch",
+        kind="Pod",
+        owner_uids=("uid-rs",),
+        owner_kinds=("ReplicaSet",),
+    )
+    assert plan_for([pod], []).unknown == []
+
+
+def test_a_pod_of_an_unlabelled_job_is_still_adopted():
+    # `kubectl create job` without labels, its pod template labelled: the pods are the workload.
+    pod = listed(
+        "batch-x", workload_id="team-batch", kind="Pod", owner_uids=("uid-job",), owner_kinds=("Job",)
+    )
+    assert [o.name for o in plan_for([pod], []).unknown] == ["batch-x"]

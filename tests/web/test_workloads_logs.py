@@ -87,3 +87,62 @@ def test_unreachable_cluster_is_a_clear_message(member_client, project, make_wor
         response = member_client.get(logs_url(project, workload))
     assert response.status_code == 200
     assert "Cluster east cannot be reached right now" in response.content.decode()
+
+
+def test_a_pod_in_another_namespace_with_the_workloads_labels_is_not_its(
+    member_client, project, make_workload, sim_cluster
+):
+    # A pod in nlp's namespace labelled with a vision workload's id: its lines are not vision's.
+    workload = make_workload(name="victim", status="running")
+    sim = sim_cluster.sim
+    sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "nlp"}})
+    hostile = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "hostile-0",
+            "namespace": "nlp",
+            "annotations": {"kubesim.io/start-seconds": "0", "kubesim.io/log-lines-per-second": "1"},
+            "labels": {"devcenter.io/workload-id": str(workload.pk), "devcenter.io/project": "vision"},
+        },
+        "spec": {"containers": [{"name": "main", "image": "app"}]},
+    }
+    sim.create(hostile)
+    chatty_pod(sim, workload)
+    sim.advance(5)
+    html = member_client.get(logs_url(project, workload)).content.decode()
+    assert "victim-0/main log line 1" in html
+    assert "hostile-0" not in html
+    assert not [r for r in sim.requests if r.path == "/api/v1/pods"]  # never a LIST of every namespace
+
+
+@pytest.mark.parametrize(
+    ("kubeconfig", "message"),
+    [
+        (None, "not found"),
+        ("clusters: [a\n", "is not valid YAML"),
+        ('{"apiVersion": "v1", "kind": "Config", "clusters": [], "users": []}', "names no current-context"),
+    ],
+    ids=["missing", "not-yaml", "no-context"],
+)
+def test_a_cluster_whose_kubeconfig_cannot_be_used_is_a_clear_message(
+    member_client, project, make_workload, cluster, tmp_path, kubeconfig, message
+):
+    path = tmp_path / "kubeconfig"
+    if kubeconfig is not None:
+        path.write_text(kubeconfig)
+    Cluster.objects.filter(pk=cluster.pk).update(kubeconfig=str(path), api_url="")
+    workload = make_workload(name="far", status="running")
+    response = member_client.get(logs_url(project, workload))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Cluster east cannot be reached right now" in text
+    assert message in text
+
+
+def test_a_cluster_without_any_address_is_a_clear_message(member_client, project, make_workload, cluster):
+    Cluster.objects.filter(pk=cluster.pk).update(kubeconfig="", api_url="")
+    workload = make_workload(name="far", status="running")
+    response = member_client.get(logs_url(project, workload), {"download": 1})
+    assert response.status_code == 200
+    assert "set a kubeconfig or an api_url" in response.content.decode()

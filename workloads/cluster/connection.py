@@ -1,19 +1,29 @@
 """How to reach one cluster's API, and the one place a kubernetes ApiClient is built.
 
 `api_client(connection)` returns a client that:
-- authenticates from a kubeconfig (+ context) or from an API URL + bearer token;
+- authenticates from a kubeconfig (+ context) or from an API URL + bearer token; an explicit
+  token replaces whatever credentials the kubeconfig holds (token, client certificate, basic
+  auth, an exec or auth-provider plugin);
 - never retries in urllib3 (our Celery tasks own retries and their back-off);
 - waits on a token bucket shared by every client of the same connection (the kubernetes
   client has no rate limiter; client-go's default is qps=5, burst=10: ours are configurable);
 - applies `connection.request_timeout` to any call that does not pass `_request_timeout`.
+
+A connection that cannot be built (a kubeconfig missing, not YAML, naming no context; no URL)
+raises `ClusterUnreachable` with a plain message, like a cluster that does not answer.
 """
 
+import os
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 
+import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+
+from .errors import ClusterUnreachable
 
 
 @dataclass(frozen=True)
@@ -115,22 +125,64 @@ class GatewayApiClient(k8s.ApiClient):
         )
 
 
-def _configuration(connection: ClusterConnection) -> k8s.Configuration:
-    configuration = k8s.Configuration()
-    if connection.kubeconfig:
+def _load_kubeconfig(connection: ClusterConnection, configuration: k8s.Configuration) -> None:
+    """Load the kubeconfig into `configuration`; ClusterUnreachable with a plain message if it cannot be."""
+    path = os.path.expanduser(connection.kubeconfig)
+    where = f"kubeconfig {connection.kubeconfig}"
+    if not os.path.isfile(path):
+        raise ClusterUnreachable(connection.name, f"{where} not found")
+    try:
         k8s_config.load_kube_config(
-            config_file=connection.kubeconfig,
+            config_file=path,
             context=connection.context or None,
             client_configuration=configuration,
             persist_config=False,
         )
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", "") or "").split()) or "invalid YAML"
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ClusterUnreachable(connection.name, f"{where} is not valid YAML: {problem}{line}") from exc
+    except k8s_config.ConfigException as exc:
+        message = " ".join(str(exc).split())
+        if (connection.context and "context" in message.lower()) or "current-context" in message:
+            wanted = f"context {connection.context!r}" if connection.context else "current-context"
+            message = f"names no {wanted} ({message})"
+        raise ClusterUnreachable(connection.name, f"{where}: {message}") from exc
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        # A file that is YAML but no kubeconfig (a string, a list), unreadable certificate data...
+        raise ClusterUnreachable(
+            connection.name, f"{where} cannot be used ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _check_url(connection: ClusterConnection, url: str) -> None:
+    parts = urllib.parse.urlsplit(url or "")
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ClusterUnreachable(connection.name, f"API URL {url!r} is not an http(s) URL with a host")
+
+
+def _configuration(connection: ClusterConnection) -> k8s.Configuration:
+    configuration = k8s.Configuration()
+    if connection.kubeconfig:
+        _load_kubeconfig(connection, configuration)
         if connection.api_url:
             configuration.host = connection.api_url.rstrip("/")
     else:
         configuration.host = connection.api_url.rstrip("/")
+    _check_url(connection, configuration.host)
     if connection.token:
+        # The explicit token replaces the kubeconfig's credentials: its token hook would put its
+        # own "Bearer <token>" back before every request (and we would send "Bearer Bearer ...").
+        configuration.refresh_api_key_hook = None
         configuration.api_key = {"BearerToken": connection.token}
         configuration.api_key_prefix = {"BearerToken": "Bearer"}
+        configuration.cert_file = configuration.key_file = None
+        configuration.username = configuration.password = None
     if not connection.verify_ssl:
         configuration.verify_ssl = False
     configuration.retries = False  # no urllib3 retries: the caller (Celery) retries

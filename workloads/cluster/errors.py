@@ -12,17 +12,35 @@ class ClusterUnreachable(Exception):
         self.cluster = cluster
         self.message = message
         self.status_code = status_code
+        # Raised by a create: the objects it had created and deleted again, and those it could
+        # not delete again ((object, why) pairs).
+        self.undone, self.left = (), ()
         super().__init__(f"cluster {cluster!r} cannot be read: {message}")
 
 
 class CreateFailed(Exception):
-    """The API refused to create an object; what this call created was deleted again."""
+    """The API refused to create an object; what this call created was deleted again.
 
-    def __init__(self, message: str, status_code: int | None = None, kind: str = "", name: str = ""):
+    `undone`: the objects created and deleted again (their ReplicaSets and pods may linger
+    while the garbage collector removes them); `left`: (object, why) pairs of those the
+    delete failed for, still in the cluster.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int | None = None,
+        kind: str = "",
+        name: str = "",
+        undone=(),
+        left=(),
+    ):
         self.message = message
         self.status_code = status_code
         self.kind = kind
         self.name = name
+        self.undone = tuple(undone)
+        self.left = tuple(left)
         super().__init__(message)
 
 

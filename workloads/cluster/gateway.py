@@ -1,10 +1,17 @@
 """ClusterGateway: every call devcenter makes to a Kubernetes API goes through here.
 
-- Reads are one paged LIST per kind of the registry (`kinds.py`) across all namespaces with a
-  label selector, parsed as raw JSON (`_preload_content=False` + `json.loads`): the client's
-  typed deserialisation of 10k pods costs seconds. Custom resources are listed the same way
-  through `CustomObjectsApi`; one the cluster does not serve (its CRD is not installed) is skipped.
-- Any failure to read raises `ClusterUnreachable`; statuses are then left as they were.
+- Reads are one paged LIST per kind of the registry (`kinds.py`) with a label selector, across
+  all namespaces (the refresh: `reconcile` keeps each project to its namespace) or in one
+  namespace (a workload's logs and objects), parsed as raw JSON (`_preload_content=False` +
+  `json.loads`): the client's typed deserialisation of 10k pods costs seconds. Custom resources
+  are listed the same way through `CustomObjectsApi`; one the cluster does not serve (its CRD
+  is not installed) is skipped. Listed objects are untrusted: one that cannot be read is left
+  out and reported (`skipped`), never an exception.
+- Any failure to reach or read the cluster raises `ClusterUnreachable` with a plain message,
+  building the connection included (a kubeconfig missing, not YAML, naming no context; a TLS
+  error): statuses are then left as they were.
+- Creates read the server's version once per gateway (`/version`) when a manifest uses a field
+  older servers drop silently (`features.py`), and refuse such a manifest there.
 - Deletes name the object, send `propagationPolicy=Background` (a Job's server default,
   Orphan, leaves its pods running) and `preconditions.uid` (a re-created object with the same
   name is never deleted), and refuse an empty name (the client would DELETE the collection).
@@ -15,6 +22,8 @@ import enum
 import gc
 import json
 import logging
+import re
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +35,8 @@ from pydantic import ValidationError
 
 from workloads.status import ComponentState
 
-from .components import ObservedComponent, observe, parse_time
+from . import features
+from .components import ObservedComponent, Skipped, observe, parse_time
 from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
 from .kinds import KINDS, POD, Kind, by_name
@@ -120,6 +130,36 @@ def _read_json(response) -> dict:
         response.release_conn()
 
 
+def _tls_message(text: str) -> str:
+    """OpenSSL's wording made plain: "TLS error: certificate verify failed: self-signed certificate"."""
+    text = " ".join(str(text).split())
+    if "[SSL" in text:
+        text = re.sub(r"^\[SSL(: [A-Z_]+)?\]\s*", "", text[text.index("[SSL") :])
+    text = re.split(r"\s*\(_ssl\.c:\d+\)", text)[0].strip(" '\")(")
+    return f"TLS error: {text or 'handshake failed'}"
+
+
+def plain_error(exc: Exception) -> str:
+    """What went wrong reaching a cluster, in words (urllib3 wraps the cause in MaxRetryError;
+    the kubernetes client turns an SSLError into an ApiException of status 0)."""
+    if isinstance(exc, ApiException):
+        reason = str(exc.reason or "")
+        kind, _, detail = reason.partition("\n")
+        return _tls_message(detail) if kind == "SSLError" else " ".join(reason.split()) or "no answer"
+    cause = exc
+    while isinstance(cause, urllib3.exceptions.MaxRetryError) and cause.reason is not None:
+        cause = cause.reason
+    if isinstance(cause, urllib3.exceptions.SSLError | ssl.SSLError):
+        return _tls_message(str(cause))
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):
+        return f"cannot connect: {str(cause).split(': ')[-1]}"
+    if isinstance(cause, urllib3.exceptions.TimeoutError):
+        return f"timed out: {cause}"
+    if isinstance(cause, urllib3.exceptions.LocationValueError):
+        return f"bad API URL: {cause}"
+    return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
+
+
 class ClusterGateway:
     """The operations devcenter needs on one cluster (see the module docstring)."""
 
@@ -127,12 +167,23 @@ class ClusterGateway:
 
     def __init__(self, connection: ClusterConnection):
         self.connection = connection
-        self.api_client = api_client(connection)
+        self.api_client = api_client(connection)  # ClusterUnreachable when it cannot be built
         self.core = k8s.CoreV1Api(self.api_client)
         self.batch = k8s.BatchV1Api(self.api_client)
         self.apps = k8s.AppsV1Api(self.api_client)
         self.custom = k8s.CustomObjectsApi(self.api_client)
         self._apis = {}
+        self._server_version = None
+
+    @classmethod
+    def for_cluster(cls, cluster) -> "ClusterGateway":
+        """A gateway for a registered cluster (anything with its fields, e.g. the Cluster row);
+        ClusterUnreachable with the reason when its connection settings cannot be used."""
+        try:
+            connection = ClusterConnection.from_record(cluster)
+        except (ValueError, TypeError) as exc:
+            raise ClusterUnreachable(str(getattr(cluster, "name", "?")), str(exc)) from exc
+        return cls(connection)
 
     def close(self) -> None:
         self.api_client.close()
@@ -155,9 +206,9 @@ class ClusterGateway:
         return self._apis[api_class]
 
     def _unreachable(self, exc: Exception) -> ClusterUnreachable:
-        if isinstance(exc, ApiException):
+        if isinstance(exc, ApiException) and exc.status:
             return ClusterUnreachable(self.connection.name, status_message(exc), exc.status)
-        return ClusterUnreachable(self.connection.name, f"{type(exc).__name__}: {exc}")
+        return ClusterUnreachable(self.connection.name, plain_error(exc))
 
     @contextlib.contextmanager
     def _reading(self):
@@ -181,8 +232,10 @@ class ClusterGateway:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(exc) from exc
 
-    def _list_page(self, kind: Kind, label_selector: str, limit: int, token: str | None) -> dict:
-        """One LIST page of `kind` across all namespaces, as raw JSON."""
+    def _list_page(
+        self, kind: Kind, label_selector: str, limit: int, token: str | None, namespace=None
+    ) -> dict:
+        """One LIST page of `kind` across all namespaces (or in `namespace`), as raw JSON."""
         options = {
             "label_selector": label_selector,
             "limit": limit,
@@ -191,30 +244,50 @@ class ClusterGateway:
         }
         if token:
             options["_continue"] = token
-        if kind.custom:
-            response = self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
+        if kind.custom and namespace:
+            response = self.custom.list_namespaced_custom_object(
+                kind.group, kind.version, namespace, kind.plural, **options
+            )
+        elif kind.custom:
+            response = self.custom.list_cluster_custom_object(
+                kind.group, kind.version, kind.plural, **options
+            )
+        elif namespace:
+            response = self._typed(kind, "list")(namespace, **options)
         else:
-            response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
+            response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(
+                **options
+            )
         return _read_json(response)
 
-    def _list_all(self, kind: Kind, label_selector: str, page_size: int) -> list[dict]:
+    def _list_all(
+        self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None
+    ) -> list[dict]:
         """Every object of one kind matching `label_selector`, slimmed, one LIST page at a time.
 
         An expired `continue` token (410, after ~5 minutes or a compaction) restarts the list
         once from the beginning: pages from two snapshots are never mixed. A custom resource
         answered with 404 is not installed on this cluster: there is nothing of it to list.
         """
+        skipped = [] if skipped is None else skipped
         for attempt in range(2):
             objects: list[dict] = []
             token = None
             try:
                 while True:
-                    page = self._list_page(kind, label_selector, page_size, token)
-                    for item in page.get("items") or []:
+                    page = self._list_page(kind, label_selector, page_size, token, namespace)
+                    if not isinstance(page, dict):
+                        raise ClusterUnreachable(self.connection.name, f"listing {kind.name}: not a List")
+                    items = page.get("items") or []
+                    for item in items if isinstance(items, list) else []:
+                        if not isinstance(item, dict):
+                            skipped.append(Skipped(kind.name, namespace or "", "", "not a Kubernetes object"))
+                            continue
                         item["kind"] = kind.name  # items of a typed List carry neither
                         item["apiVersion"] = kind.api_version
                         objects.append(_slim(item, kind))
-                    token = (page.get("metadata") or {}).get("continue")
+                    metadata = page.get("metadata")
+                    token = metadata.get("continue") if isinstance(metadata, dict) else None
                     if not token:
                         return objects
             except ApiException as exc:
@@ -228,37 +301,52 @@ class ClusterGateway:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def list_objects(self, label_selector: str, page_size: int = 500) -> list[dict]:
-        """The (slimmed) objects of every listed kind matching `label_selector`."""
+    def list_objects(
+        self, label_selector: str, page_size: int = 500, *, namespace: str | None = None, skipped=None
+    ) -> list[dict]:
+        """The (slimmed) objects of every listed kind matching `label_selector`, across all
+        namespaces or in `namespace`; items that are no object are appended to `skipped`."""
         if page_size < 1:
             raise ValueError("page_size must be >= 1")
+        if namespace is not None and not namespace:
+            raise ValueError("a namespaced LIST needs a namespace")
         objects = []
         with self._reading(), _gc_paused():
             for kind in self.listed_kinds:
-                objects.extend(self._list_all(kind, label_selector, page_size))
+                objects.extend(self._list_all(kind, label_selector, page_size, namespace, skipped))
         return objects
 
-    def list_components(self, label_selector: str, page_size: int = 500) -> list[ObservedComponent]:
-        """The top-level components matching `label_selector`, with states and requests."""
-        objects = self.list_objects(label_selector, page_size)
+    def list_components(
+        self, label_selector: str, page_size: int = 500, *, namespace: str | None = None, skipped=None
+    ) -> list[ObservedComponent]:
+        """The top-level components matching `label_selector` (in `namespace` when given), with
+        states and requests. Objects that cannot be read are left out, appended to `skipped`."""
+        skipped = [] if skipped is None else skipped
+        objects = self.list_objects(label_selector, page_size, namespace=namespace, skipped=skipped)
         with _gc_paused():
-            return observe(objects)
+            return observe(objects, skipped)
 
-    def list_pods(self, label_selector: str, page_size: int = 500) -> list[PodInfo]:
-        """The pods matching `label_selector` (for the logs page), oldest first."""
+    def list_pods(
+        self, label_selector: str, page_size: int = 500, *, namespace: str | None = None
+    ) -> list[PodInfo]:
+        """The pods matching `label_selector` (for the logs page: in `namespace`), oldest first."""
+        if namespace is not None and not namespace:
+            raise ValueError("a namespaced LIST needs a namespace")
         with self._reading():
-            pods = self._list_all(POD, label_selector, page_size)
+            pods = self._list_all(POD, label_selector, page_size, namespace)
         infos = []
         for pod in pods:
             metadata, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+            if not (metadata.get("name") and metadata.get("namespace")):
+                continue  # no pod whose log could be asked for
             infos.append(
                 PodInfo(
-                    namespace=metadata.get("namespace", ""),
-                    name=metadata.get("name", ""),
-                    phase=status.get("phase") or "Pending",
-                    containers=tuple(c.get("name", "") for c in spec.get("containers") or []),
+                    namespace=metadata["namespace"],
+                    name=metadata["name"],
+                    phase=status.get("phase") if isinstance(status.get("phase"), str) else "Pending",
+                    containers=_container_names(spec.get("containers")),
                     started_at=parse_time(status.get("startTime")),
-                    init_containers=tuple(c.get("name", "") for c in spec.get("initContainers") or []),
+                    init_containers=_container_names(spec.get("initContainers")),
                     labels=dict(metadata.get("labels") or {}),
                 )
             )
@@ -273,12 +361,33 @@ class ClusterGateway:
         try:
             with self._connecting():
                 # Read the body: an unread response poisons the pooled connection.
-                _read_json(self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout))
+                _read_json(
+                    self.core.create_namespace(body, _preload_content=False, _request_timeout=self.timeout)
+                )
         except ApiException as exc:
             if exc.status == 409:
                 return False
             raise CreateFailed(status_message(exc), exc.status, "Namespace", name) from exc
         return True
+
+    def server_version(self) -> features.Version | None:
+        """The server's (major, minor) from `/version`, read once per gateway; None if unreadable."""
+        if self._server_version is None:
+            try:
+                with self._connecting():
+                    response = k8s.VersionApi(self.api_client).get_code(
+                        _preload_content=False, _request_timeout=self.timeout
+                    )
+                    info = _read_json(response)
+            except ApiException as exc:  # refused to say (a hardened cluster): unknown, not unreachable
+                logger.warning("cluster %s does not tell its version: %s", self.connection.name, status_message(exc))
+                info = {}
+            except json.JSONDecodeError:
+                info = {}
+            info = info if isinstance(info, dict) else {}
+            parsed = features.parse_version(info.get("major"), info.get("minor"))
+            self._server_version = (parsed, str(info.get("gitVersion") or ""))
+        return self._server_version[0]
 
     def node_capacity(self) -> Resources:
         """Sum of `status.allocatable` of the nodes whose Ready condition is True."""
@@ -292,15 +401,16 @@ class ClusterGateway:
                         limit=500, _preload_content=False, _request_timeout=self.timeout, **kwargs
                     )
                 )
-                for node in page.get("items") or []:
-                    status = node.get("status") or {}
+                for node in _dicts(page.get("items")):
+                    status = node.get("status") if isinstance(node.get("status"), dict) else {}
                     ready = any(
                         c.get("type") == "Ready" and c.get("status") == "True"
-                        for c in status.get("conditions") or []
+                        for c in _dicts(status.get("conditions"))
                     )
                     if ready:
                         total = total + Resources.from_quantities(status.get("allocatable"))
-                token = (page.get("metadata") or {}).get("continue")
+                metadata = page.get("metadata")
+                token = metadata.get("continue") if isinstance(metadata, dict) else None
                 if not token:
                     return total
 
@@ -498,13 +608,36 @@ class ClusterGateway:
             )
         return DeleteOutcome(DeleteResult.FAILED, status_message(conflict), 409)
 
+    def _refuse_unsupported(self, manifests: list[dict]) -> None:
+        """CreateFailed, before anything is created, when the server would drop a field a
+        manifest relies on (`features.py`); the version is read only when one is used."""
+        if not any(feature.used_by(m) for m in manifests for feature in features.FEATURES):
+            return
+        version = self.server_version()
+        for manifest in manifests:
+            for feature in features.unsupported(manifest, version):
+                metadata = manifest.get("metadata") or {}
+                shown = self._server_version[1] or "{}.{}".format(*version)
+                since = "{}.{}".format(*feature.since)
+                raise CreateFailed(
+                    f"cluster {self.connection.name} runs Kubernetes {shown}, which ignores "
+                    f"{manifest['kind']} {feature.field} (Kubernetes {since} or newer): {feature.without}; "
+                    f"{feature.instead}",
+                    None,
+                    manifest["kind"],
+                    metadata.get("name", ""),
+                )
+
     def create_objects(self, manifests: list[dict]) -> list[CreatedObject]:
         """Create each manifest in its namespace (which must exist), in order.
 
         On a refusal, delete what this call created and raise CreateFailed with the API's
-        message: no half-created workloads. Connection failures -> ClusterUnreachable (after
-        the same best-effort clean-up).
+        message and what was undone (`undone`, and `left` where the undo failed): no
+        half-created workloads. Connection failures -> ClusterUnreachable (after the same
+        best-effort clean-up). A manifest this server would silently run without a field it
+        needs is refused before anything is created.
         """
+        self._refuse_unsupported(manifests)
         created: list[CreatedObject] = []
         for manifest in manifests:
             kind = manifest.get("kind", "")
@@ -517,15 +650,18 @@ class ClusterGateway:
                     )
                 created.append(self._create_one(manifest, kind, namespace, name))
             except CREATE_ERRORS as exc:
-                self._undo(created)
+                undone, left = self.undo(created)
                 if isinstance(exc, ApiException):
                     message = status_message(exc)
                     if exc.status == 404 and "namespace" in message.lower():
                         cluster = self.connection.name
                         message = f"namespace {namespace!r} does not exist on cluster {cluster!r}: {message}"
-                    raise CreateFailed(message, exc.status, kind, name) from exc
+                    raise CreateFailed(message, exc.status, kind, name, undone, left) from exc
                 if isinstance(exc, ValidationError):
-                    raise CreateFailed(f"invalid {kind} {name}: {exc}", None, kind, name) from exc
+                    raise CreateFailed(
+                        f"invalid {kind} {name}: {exc}", None, kind, name, undone, left
+                    ) from exc
+                exc.undone, exc.left = tuple(undone), tuple(left)  # CreateFailed, ClusterUnreachable
                 raise
         return created
 
@@ -544,27 +680,52 @@ class ClusterGateway:
             api_version=body.get("apiVersion", manifest.get("apiVersion", "")),
         )
 
-    def _undo(self, created: list[CreatedObject]) -> None:
+    def undo(
+        self, created: list[CreatedObject]
+    ) -> tuple[list[CreatedObject], list[tuple[CreatedObject, str]]]:
+        """Delete `created` again, newest first: (what was deleted, [(what was not, why)])."""
+        undone, left = [], []
         for obj in reversed(created):
             try:
                 outcome = self.delete_component(obj.kind, obj.namespace, obj.name, obj.uid)
-                if not outcome.ok:
-                    logger.warning(
-                        "could not undo %s %s/%s: %s", obj.kind, obj.namespace, obj.name, outcome.message
-                    )
-            except Exception:  # best effort: the original error is what the caller needs
+            except Exception as exc:  # best effort: the original error is what the caller needs
                 logger.exception("could not undo %s %s/%s", obj.kind, obj.namespace, obj.name)
+                left.append((obj, getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"))
+                continue
+            if outcome.ok:
+                undone.append(obj)
+            else:
+                logger.warning(
+                    "could not undo %s %s/%s: %s", obj.kind, obj.namespace, obj.name, outcome.message
+                )
+                left.append((obj, outcome.message))
+        return undone, left
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _container_names(containers) -> tuple[str, ...]:
+    return tuple(c["name"] for c in _dicts(containers) if isinstance(c.get("name"), str))
 
 
 def _slim(obj: dict, kind: Kind) -> dict:
-    """Keep only what states, owners and requests need (the full object can be large)."""
-    metadata = obj.get("metadata") or {}
-    annotations = metadata.get("annotations") or {}
-    spec = obj.get("spec") or {}
+    """Keep only what states, owners and requests need (the full object can be large).
+
+    Untrusted: a part of the wrong type is dropped here (`observe` says what it cannot hold).
+    """
+    metadata = _mapping(obj.get("metadata"))
+    annotations = _mapping(metadata.get("annotations"))
+    spec = _mapping(obj.get("spec"))
     slim_spec = {key: spec[key] for key in kind.keep_spec if key in spec}
     template = slim_spec.get("template")
     if template:
-        template_spec = template.get("spec") or {}
+        template_spec = _mapping(_mapping(template).get("spec"))
         slim_spec["template"] = {
             "spec": {
                 key: template_spec[key] for key in ("containers", "initContainers") if key in template_spec
@@ -577,12 +738,14 @@ def _slim(obj: dict, kind: Kind) -> dict:
             "name": metadata.get("name"),
             "namespace": metadata.get("namespace"),
             "uid": metadata.get("uid"),
-            "labels": metadata.get("labels") or {},
-            "annotations": {k: v for k, v in annotations.items() if k.startswith("devcenter.io/")},
-            "ownerReferences": metadata.get("ownerReferences") or [],
+            "labels": _mapping(metadata.get("labels")),
+            "annotations": {
+                k: v for k, v in annotations.items() if isinstance(k, str) and k.startswith("devcenter.io/")
+            },
+            "ownerReferences": _dicts(metadata.get("ownerReferences")),
             "creationTimestamp": metadata.get("creationTimestamp"),
             "deletionTimestamp": metadata.get("deletionTimestamp"),
         },
         "spec": slim_spec,
-        "status": obj.get("status") or {},
+        "status": _mapping(obj.get("status")),
     }

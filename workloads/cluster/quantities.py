@@ -2,11 +2,19 @@
 
 Pure. `cpu_millicores("500m") == 500`, `memory_bytes("2Gi") == 2 * 2**30`; fractions round
 up, as the scheduler does when it accounts for requests.
+
+Quantities come from clusters (untrusted input): a malformed one raises ValueError and nothing
+else (no `decimal` signal, no overflow); the integers are bounded to [0, QUANTITY_MAX]: a
+negative quantity counts as 0, a larger one (`1e999999999`, `9E` times many) as QUANTITY_MAX.
 """
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
+
+QUANTITY_MAX = 2**63 - 1  # the largest integer a quantity counts as (a signed 64-bit column)
+_TEXT_MAX = 64  # longer strings are no quantity a real server writes
+_EXPONENT_MAX = 40  # 10**40 is beyond QUANTITY_MAX in any unit; 10**-40 below any unit
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
@@ -30,25 +38,35 @@ _QUANTITY = re.compile(
 def parse_quantity(value) -> Decimal:
     """The exact value of a quantity string (or number) as a Decimal; ValueError if malformed."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return Decimal(str(value))
-    text = str(value).strip()
-    match = _QUANTITY.match(text)
-    if not match:
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
         raise ValueError(f"not a Kubernetes quantity: {value!r}")
-    try:
-        number = Decimal(match["number"])
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
-        raise ValueError(f"not a Kubernetes quantity: {value!r}") from exc
+    match = _QUANTITY.match(text) if len(text) <= _TEXT_MAX else None
+    if not match:
+        raise ValueError(f"not a Kubernetes quantity: {str(value)[:_TEXT_MAX]!r}")
+    number = Decimal(match["number"])
     suffix = match["suffix"]
     if suffix in _BINARY:
         return number * _BINARY[suffix]
     if len(suffix) > 1 and suffix[0] in "eE":
-        return number.scaleb(int(suffix[1:]))
+        exponent = max(-_EXPONENT_MAX, min(_EXPONENT_MAX, int(suffix[1:])))
+        return number.scaleb(exponent)
     return number * _DECIMAL[suffix]
 
 
 def _ceil(value: Decimal) -> int:
-    return int(math.ceil(value))
+    """Rounded up and bounded to [0, QUANTITY_MAX]."""
+    with localcontext() as context:
+        context.traps[InvalidOperation] = False  # NaN / Infinity are answered below, not raised
+        if value.is_nan():
+            raise ValueError("not a Kubernetes quantity: NaN")
+        if value <= 0:
+            return 0
+        if value >= QUANTITY_MAX:
+            return QUANTITY_MAX
+        return int(math.ceil(value))
 
 
 def cpu_millicores(value) -> int:

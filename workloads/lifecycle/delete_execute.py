@@ -4,6 +4,10 @@
 calls `delete_workload` here. Each run first claims the work with a conditional UPDATE that
 counts attempts, so a duplicate or redelivered message after the workload is done changes
 nothing, and a message that keeps killing its worker stops after a bounded number of runs.
+
+Only objects in the workload's namespace are ever deleted (the tenant boundary): a component
+recorded elsewhere is Delete Failed with the reason, never sent. A cluster that cannot be
+reached (its connection settings included) is retried, then recorded Delete Failed with why.
 """
 
 import logging
@@ -15,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from workloads import bulk
-from workloads.cluster import ClusterConnection, ClusterGateway, ClusterUnreachable
+from workloads.cluster import ClusterGateway, ClusterUnreachable
 from workloads.models import Component, Workload
 from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import Transition, apply_transitions, short, status_reason
@@ -59,9 +63,9 @@ def delete_workload(workload_id: int, *, final_attempt: bool) -> None:
     pending = [c for c in components if c.state != ComponentState.DELETED]
     if pending:
         try:
-            with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
+            with ClusterGateway.for_cluster(workload.cluster) as gateway:
                 for component in pending:
-                    outcome = _delete_one(gateway, component)
+                    outcome = _delete_one(gateway, workload, component)
                     if outcome is None:
                         continue
                     state, message, status_code = outcome
@@ -89,8 +93,15 @@ def delete_workload(workload_id: int, *, final_attempt: bool) -> None:
         raise retry_error
 
 
-def _delete_one(gateway, component):
+def _delete_one(gateway, workload, component):
     """(state, message, status code) of one delete call."""
+    if component.namespace != workload.namespace:
+        return (
+            ComponentState.DELETE_FAILED,
+            f"not deleted: {component.kind} {component.name} is in namespace {component.namespace!r}, "
+            f"outside the workload's namespace {workload.namespace!r}",
+            None,
+        )
     if not component.uid:
         return ComponentState.DELETE_FAILED, "no uid recorded for this object: delete it by hand", None
     try:

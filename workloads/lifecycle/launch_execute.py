@@ -3,8 +3,15 @@
 The quota/launch view stores the workload (Added, with its `spec`) and queues
 `create_workload` after commit. Each run claims the workload with a conditional UPDATE that
 counts attempts (only an Added workload with no delete requested). Object names are
-deterministic, so a run after a crash first looks at what an earlier run created and creates
-only the rest. The status then follows the components (Pending, then Running via refresh).
+deterministic, so a run after a crash first looks at what an earlier run created (in the
+workload's namespace) and creates only the rest. The status then follows the components
+(Pending, then Running via refresh).
+
+A launch refused halfway (a quota refusing the Service after the Deployment was made, a field
+the server would drop) ends Failed with the server's message. The gateway deletes what it had
+created again; those objects are recorded as Deleted components, so the ReplicaSets and pods
+the garbage collector removes after them are known as leftovers (`reconcile`), and the
+workload stays Failed while they go.
 """
 
 import logging
@@ -15,7 +22,6 @@ from django.utils import timezone
 
 from workloads import task_names
 from workloads.cluster import (
-    ClusterConnection,
     ClusterGateway,
     ClusterUnreachable,
     CreatedObject,
@@ -69,21 +75,22 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
     except ValueError as exc:
         _fail(workload_id, f"cannot build the workload: {exc}")
         return
+    earlier: list[CreatedObject] = []
     try:
-        with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
-            created = []
+        with ClusterGateway.for_cluster(workload.cluster) as gateway:
             if attempt > 1:
                 # An earlier run may have died after creating some objects: keep those.
-                for found in gateway.list_components(workload_selector(workload_id)):
-                    if found.namespace == workload.namespace and found.project == workload.project.name:
-                        created.append(
-                            CreatedObject(
-                                found.kind, found.name, found.namespace, found.uid, found.api_version
-                            )
-                        )
-                have = {(o.kind, o.name) for o in created}
+                earlier = _made_earlier(gateway, workload)
+                have = {(o.kind, o.name) for o in earlier}
                 manifests = [m for m in manifests if (m["kind"], m["metadata"]["name"]) not in have]
-            created += gateway.create_objects(manifests)
+            try:
+                created = earlier + gateway.create_objects(manifests)
+            except (CreateFailed, ClusterUnreachable) as exc:
+                if isinstance(exc, CreateFailed) and earlier:
+                    # No half-created workloads: what the earlier run made goes too.
+                    undone, left = gateway.undo(earlier)
+                    exc.undone, exc.left = exc.undone + tuple(undone), exc.left + tuple(left)
+                raise
     except CreateFailed as exc:
         if exc.status_code == 409 and _created_by_another_run(workload, exc):
             # A duplicate message (a resend, a redelivery) ran at the same time and made this
@@ -95,32 +102,69 @@ def create_workload(workload_id: int, *, attempt: int, final_attempt: bool) -> N
                 exc.name,
             )
             return
-        _fail(workload_id, exc.message)
+        _refused(workload_id, exc.message, exc.undone, exc.left)
         return
     except ClusterUnreachable as exc:
         if not final_attempt:
-            raise
-        _fail(workload_id, f"cluster unreachable: {exc.message}")
+            raise  # what it undid or left is found again by the next run's look (or its leftovers)
+        _refused(workload_id, f"cluster unreachable: {exc.message}", exc.undone, exc.left)
         return
     _record(workload, spec, created)
+
+
+def _made_earlier(gateway: ClusterGateway, workload: Workload) -> list[CreatedObject]:
+    """The objects of this workload an earlier run created: devcenter's own (no owner, not on
+    their way out), in the workload's namespace with its project's label."""
+    return [
+        CreatedObject(found.kind, found.name, found.namespace, found.uid, found.api_version)
+        for found in gateway.list_components(workload_selector(workload.id), namespace=workload.namespace)
+        if found.project == workload.project.name and not found.owner_uids and not found.deleting
+    ]
 
 
 def _created_by_another_run(workload: Workload, exc: CreateFailed) -> bool:
     """Whether the object that already exists carries this workload's labels."""
     try:
-        with ClusterGateway(ClusterConnection.from_record(workload.cluster)) as gateway:
-            found = gateway.list_components(workload_selector(workload.id))
+        with ClusterGateway.for_cluster(workload.cluster) as gateway:
+            found = _made_earlier(gateway, workload)
     except ClusterUnreachable:
         return False
-    return any(
-        obj.kind == exc.kind and obj.name == exc.name and obj.namespace == workload.namespace for obj in found
-    )
+    return any(obj.kind == exc.kind and obj.name == exc.name for obj in found)
 
 
 def _fail(workload_id: int, message: str) -> None:
     apply_transitions(
         [Transition(workload_id, WorkloadStatus.FAILED, message)], only_if=Q(status=WorkloadStatus.ADDED)
     )
+
+
+def _refused(workload_id: int, message: str, undone, left) -> None:
+    """Failed with `message`; what the launch created and deleted again is recorded Deleted (its
+    leftovers are then known as such), what it could not delete again as created (a refresh
+    follows it, a delete removes it)."""
+    if left:
+        message += "; could not delete again: " + ", ".join(
+            f"{obj.kind} {obj.name} ({why})" for obj, why in left
+        )
+    now = timezone.now()
+    rows = [
+        Component.for_object(
+            workload_id, obj, state=ComponentState.DELETED, reason="undone: the launch was refused", at=now
+        )
+        for obj in undone
+    ] + [
+        Component.for_object(
+            workload_id,
+            obj,
+            state=ComponentState.PENDING,
+            reason=short(f"created; not undone: {why}"),
+            at=now,
+        )
+        for obj, why in left
+    ]
+    with transaction.atomic():
+        Component.objects.bulk_create(rows, ignore_conflicts=True)
+        _fail(workload_id, message)
 
 
 def _record(workload: Workload, spec: WorkloadSpec, created: list[CreatedObject]) -> None:

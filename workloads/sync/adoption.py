@@ -5,6 +5,10 @@ workload-id label value make one Custom workload, any other object one of its ow
 known afterwards by its first object (`external_key`, "<kind>/<namespace>/<name>"; the main
 object before helpers such as a Service). An external key of a Deleted workload is freed: a
 new object of the same name is a new workload.
+
+The namespace is the boundary here too: an object outside its project's namespace on this
+cluster is never adopted, whatever its labels (`reconcile` leaves such objects out already;
+adoption checks again, as every path that writes a project's rows does).
 """
 
 from collections import defaultdict
@@ -12,10 +16,11 @@ from collections.abc import Mapping
 
 from django.db import transaction
 
+from workloads.cluster import Resources
 from workloads.cluster.kinds import HELPER_KINDS
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import WorkloadStatus, derive_status
-from workloads.sync.reconcile import ProjectNamespace, object_key
+from workloads.sync.reconcile import ProjectNamespace, object_key, own_objects
 from workloads.transitions import (
     BATCH_SIZE,
     NewWorkload,
@@ -30,6 +35,7 @@ def adopt(cluster_id: int, namespaces: Mapping[str, ProjectNamespace], unknown, 
 
     `namespaces`: as given to `reconcile` (project name, the label value -> its id).
     """
+    unknown = own_objects(unknown, namespaces)
     if not unknown:
         return 0
     groups = defaultdict(list)
@@ -42,7 +48,7 @@ def adopt(cluster_id: int, namespaces: Mapping[str, ProjectNamespace], unknown, 
         primaries[group] = objects[0]
     keys = {_external_key(p): group for group, p in primaries.items()}
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the refresh's transaction: all or nothing
         taken = Workload.objects.filter(
             cluster_id=cluster_id, external_key__in=list(keys)
         ).select_for_update()
@@ -75,16 +81,16 @@ def adopt(cluster_id: int, namespaces: Mapping[str, ProjectNamespace], unknown, 
 
 def _new_workload(cluster_id, project_id, primary, objects, now) -> NewWorkload:
     status = derive_status(o.state for o in objects)
-    requests = [o.requests for o in objects]
+    requests = Resources.total(o.requests for o in objects)  # bounded to the columns' ranges
     workload = Workload(
         project_id=project_id,
         cluster_id=cluster_id,
         name=primary.name[:253],
         type=WorkloadType.CUSTOM,
         status_refreshed_at=now,
-        requested_gpu=sum(r.gpu for r in requests),
-        requested_cpu_millicores=sum(r.cpu_millicores for r in requests),
-        requested_memory_bytes=sum(r.memory_bytes for r in requests),
+        requested_gpu=requests.gpu,
+        requested_cpu_millicores=requests.cpu_millicores,
+        requested_memory_bytes=requests.memory_bytes,
         namespace=primary.namespace,
         external_key=_external_key(primary),
         created_by_name=(primary.submitter or "cluster")[:150],

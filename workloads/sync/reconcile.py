@@ -5,9 +5,16 @@ calls `reconcile` and writes the `Plan` it returns. The rules of SPEC "Statuses"
 on what the cluster shows live here:
 
 - an object counts only in its project's namespace on this cluster and is matched to a
-  workload of that project (a label never moves an object across projects): by its
-  workload-id label, else by a component recorded for it earlier, else by sharing a
-  workload-id label with an object matched that way (the objects of a Custom workload);
+  workload of that project in that namespace (a label never moves an object across projects
+  or namespaces): by its workload-id label, else by a component recorded for it earlier, else
+  by sharing a workload-id label with an object matched that way (the objects of a Custom
+  workload);
+- a leftover is never matched and never adopted (`_leftover`): an object being deleted (a
+  `deletionTimestamp`: graceful termination, finalizers), one owned by an object devcenter
+  deleted or saw go (the garbage collector removes the owner first, then its ReplicaSets and
+  pods), a pod whose ReplicaSet was not listed (it carries the pod's labels: it is gone), and
+  one owned by an object not listed while its workload has nothing left to own it (delete
+  requested, or every component Deleted: a launch refused and undone);
 - a component gone from the cluster becomes Deleted when a delete was requested, keeps its
   state when it was Completed or Failed (a finished Job removed by its TTL), and becomes
   Deleted otherwise ("removed from the cluster"); one recorded after the LIST started (a
@@ -15,7 +22,9 @@ on what the cluster shows live here:
 - a deleting workload's component already Deleted or Delete Failed stays so while the same
   object is still listed (the delete was sent; the object takes a while to go);
 - the status follows from the components by `derive_status`; a workload whose status was set
-  after the LIST started is left out of the plan (its row is newer than this view);
+  after the LIST started is left out of the plan (its row is newer than this view), and one
+  with nothing live in the cluster whose components did not change keeps its status (a
+  launch refused and undone stays Failed with the server's message);
 - objects matched to no workload are left for adoption (`Plan.unknown`).
 """
 
@@ -30,6 +39,9 @@ from workloads.status import ComponentState, WorkloadStatus, derive_status
 from workloads.transitions import Transition, short, status_reason
 
 _KEEP_WHEN_GONE = frozenset({ComponentState.COMPLETED, ComponentState.FAILED})
+# Owners that carry the labels of the pods they make (a Deployment's ReplicaSet has its template
+# labels, as its pods do): had one existed, the LIST with the same selector would have found it.
+_LABELLED_LIKE_THEIR_PODS = frozenset({"ReplicaSet"})
 _DELETE_SENT = frozenset({ComponentState.DELETED, ComponentState.DELETE_FAILED})
 
 
@@ -48,6 +60,7 @@ class WorkloadRow:
     status_reason: str
     delete_requested: bool
     status_changed_at: datetime
+    namespace: str  # its objects are there, and nowhere else
 
 
 @dataclass(frozen=True)
@@ -133,7 +146,9 @@ def reconcile(
         if component.workload_id in recorded:
             recorded[component.workload_id].append(component)
             by_key[component.key] = component
-    matched, unknown = _match(own_objects(observed, namespaces), namespaces, workloads, by_key)
+    gone = _gone_uids(workloads, recorded)
+    settled = {w for w, rows in recorded.items() if workloads[w].delete_requested or not _live(rows)}
+    matched, unknown = _match(own_objects(observed, namespaces), namespaces, workloads, by_key, gone, settled)
 
     plan = Plan(unknown=unknown)
     for workload in workloads.values():
@@ -148,32 +163,75 @@ def reconcile(
     return plan
 
 
-def _match(objects, namespaces, workloads, by_key):
+def _live(rows) -> bool:
+    return any(row.state != ComponentState.DELETED for row in rows)
+
+
+def _gone_uids(workloads, recorded) -> frozenset[str]:
+    """The uids of objects devcenter deleted or saw go: components recorded Deleted (a delete,
+    a launch's undo, removed by hand) and every component of a workload being deleted."""
+    return frozenset(
+        row.uid
+        for workload_id, rows in recorded.items()
+        for row in rows
+        if row.uid and (row.state == ComponentState.DELETED or workloads[workload_id].delete_requested)
+    )
+
+
+def _leftover(obs: ObservedComponent, workload: WorkloadRow | None, known, gone, settled) -> bool:
+    """Whether `obs` is what a delete leaves behind for a while, not a component.
+
+    The garbage collector deletes an owner first (Background propagation), then what it owned:
+    a Deployment's ReplicaSet, then the pods, each terminating over its grace period.
+    """
+    if obs.deleting:
+        return True  # being deleted: graceful termination, finalizers
+    if not obs.owner_uids:
+        return False  # devcenter's own objects, a bare pod: never a leftover of anything
+    if gone.intersection(obs.owner_uids):
+        return True  # owned by an object devcenter deleted (or saw go)
+    if _LABELLED_LIKE_THEIR_PODS.intersection(obs.owner_kinds):
+        return True  # its ReplicaSet is gone (the pods of a deleted Deployment, any workload's)
+    # Owned by an object not listed (gone, or made after the LIST of its kind) while its
+    # workload has nothing left that could own it; a component recorded for it is followed.
+    return workload is not None and workload.id in settled and known is None
+
+
+def _match(objects, namespaces, workloads, by_key, gone=frozenset(), settled=frozenset()):
     """{workload id: its objects}, and the objects of no known workload.
 
     Every object passes here once: this is where it is decided whether an object updates a
-    recorded component, adds a component to a known workload, or is left for adoption.
+    recorded component, adds a component to a known workload, is left for adoption, or is a
+    leftover (`_leftover`) that counts for nothing.
     """
+
+    def belongs(workload, obs, project_id):
+        return (
+            workload is not None and workload.project_id == project_id and workload.namespace == obs.namespace
+        )
+
     matched = defaultdict(list)
     unmatched = []
     # (project, workload-id label value) -> the workload its objects were found in before.
     label_owner = {}
     for obs in objects:
         project_id = namespaces[obs.project].project_id
+        known = by_key.get(object_key(obs))
         workload = workloads.get(as_workload_id(obs.workload_id))
-        if workload is None or workload.project_id != project_id:
-            known = by_key.get(object_key(obs))
+        if not belongs(workload, obs, project_id):
             workload = workloads.get(known.workload_id) if known else None
-            if workload is not None and workload.project_id == project_id and obs.workload_id:
+            if belongs(workload, obs, project_id) and obs.workload_id:
                 label_owner[(obs.project, obs.workload_id)] = workload.id
-        if workload is None or workload.project_id != project_id:
-            unmatched.append(obs)
-        else:
+        if not belongs(workload, obs, project_id):
+            unmatched.append((obs, known))
+        elif not _leftover(obs, workload, known, gone, settled):
             matched[workload.id].append(obs)
 
     unknown = []
-    for obs in unmatched:
+    for obs, known in unmatched:
         owner = label_owner.get((obs.project, obs.workload_id)) if obs.workload_id else None
+        if _leftover(obs, workloads.get(owner), known, gone, settled):
+            continue
         if owner is None:
             unknown.append(obs)
         else:
@@ -231,8 +289,10 @@ def _observed_fields(component: ComponentRow) -> tuple:
 
 
 def _transition(workload: WorkloadRow, components, *, components_changed: bool) -> Transition | None:
-    if not components and not workload.delete_requested:
-        return None  # Added, or a launch that failed: nothing in the cluster to judge by
+    if not workload.delete_requested and not components_changed and not _live(components):
+        # Nothing in the cluster to judge by: Added, a launch that failed (its objects undone),
+        # or a workload whose objects went (its status was decided when they did).
+        return None
     status = derive_status((c.state for c in components), deleting=workload.delete_requested)
     if status == workload.status and not components_changed:
         return None

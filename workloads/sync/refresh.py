@@ -3,9 +3,14 @@
 Orchestration only. Under the cluster's lock (one refresh per cluster at a time): read the
 cluster row and its quotas (which projects, in which namespaces), LIST through the gateway,
 load the rows the objects may concern, let `reconcile` (pure: the rules) decide the writes,
-write them in one transaction, hand the objects of no known workload to `adoption` (Custom
-workloads), stamp `status_refreshed_at` and mark the cluster reachable. A cluster that cannot
-be read changes no status and is marked unreachable.
+write them, hand the objects of no known workload to `adoption` (Custom workloads), stamp
+`status_refreshed_at` and mark the cluster reachable, all in one transaction: a refresh of a
+cluster is all or nothing. A cluster that cannot be read (or reached, or whose connection
+settings cannot be used) changes no status and is marked unreachable with the reason.
+
+What the cluster holds is untrusted input: objects devcenter cannot read are left out, and
+their count and reasons are recorded on the cluster (`skipped_objects`, `skipped_reason`, shown
+to platform admins) and logged; amounts are bounded to what the columns hold.
 
 The cost does not grow with the number of workloads: one paged LIST per kind (with the
 selector of every project that has a quota on the cluster) and one LIST of nodes, then a fixed
@@ -20,15 +25,14 @@ from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kubernetes.config import ConfigException
 
 from projects.models import Cluster, Quota
 from workloads import bulk
-from workloads.cluster import ClusterConnection, ClusterGateway, ClusterUnreachable, project_selector
+from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
 from workloads.sync.adoption import adopt
@@ -38,6 +42,7 @@ from workloads.sync.reconcile import (
     ProjectNamespace,
     WorkloadRow,
     labelled_workload_ids,
+    own_objects,
     reconcile,
 )
 from workloads.transitions import BATCH_SIZE, apply_transitions, short
@@ -48,6 +53,7 @@ logger = logging.getLogger(__name__)
 # killed worker expires by itself and the next beat tick refreshes again.
 LOCK_SECONDS = settings.CELERY_TASK_TIME_LIMIT + 30
 _COMPONENT_FIELDS = tuple(f.name for f in fields(ComponentRow))  # the Component columns of the same names
+SKIPPED_SHOWN = 5  # reasons kept on the cluster row
 
 
 @dataclass
@@ -60,6 +66,7 @@ class RefreshResult:
     components_written: int = 0
     status_changes: int = 0
     custom_created: int = 0
+    skipped_objects: int = 0
 
 
 def lock_key(cluster_id: int) -> str:
@@ -99,12 +106,16 @@ def _refresh(cluster_id: int) -> RefreshResult:
         quota.project.name: ProjectNamespace(quota.project_id, quota.effective_namespace) for quota in quotas
     }
     snapshot = timezone.now()
+    skipped = []
     try:
-        with ClusterGateway(ClusterConnection.from_record(cluster)) as gateway:
-            observed = gateway.list_components(project_selector(namespaces), settings.CLUSTER_LIST_PAGE_SIZE) if namespaces else []
+        with ClusterGateway.for_cluster(cluster) as gateway:
+            observed = []
+            if namespaces:
+                selector = project_selector(namespaces)
+                observed = gateway.list_components(selector, settings.CLUSTER_LIST_PAGE_SIZE, skipped=skipped)
             capacity = gateway.node_capacity()
-    except (ClusterUnreachable, ConfigException, ValueError, OSError) as exc:
-        message = short(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}")
+    except ClusterUnreachable as exc:
+        message = short(exc.message)
         now = timezone.now()
         Cluster.objects.filter(pk=cluster_id).update(
             reachable=False,
@@ -116,27 +127,54 @@ def _refresh(cluster_id: int) -> RefreshResult:
         result.reachable, result.error = False, message
         return result
 
-    result.observed = len(observed)
-    _update_workloads(cluster_id, namespaces, observed, snapshot, result)
-    now = timezone.now()
-    Cluster.objects.filter(pk=cluster_id).update(
-        reachable=True,
-        last_seen_at=now,
-        unreachable_since=None,
-        last_error="",
-        capacity_gpu=capacity.gpu,
-        capacity_cpu_millicores=capacity.cpu_millicores,
-        capacity_memory_bytes=capacity.memory_bytes,
-        last_refreshed_at=now,
-    )
+    result.observed, result.skipped_objects = len(observed), len(skipped)
+    if skipped:
+        logger.warning(
+            "cluster %s: %d objects skipped: %s", cluster.name, len(skipped), "; ".join(map(str, skipped[:5]))
+        )
+    try:
+        with transaction.atomic():
+            _update_workloads(cluster_id, namespaces, observed, snapshot, result)
+            now = timezone.now()
+            Cluster.objects.filter(pk=cluster_id).update(
+                reachable=True,
+                last_seen_at=now,
+                unreachable_since=None,
+                last_error="",
+                capacity_gpu=capacity.gpu,
+                capacity_cpu_millicores=capacity.cpu_millicores,
+                capacity_memory_bytes=capacity.memory_bytes,
+                skipped_objects=len(skipped),
+                skipped_reason=skipped_reason(skipped),
+                last_refreshed_at=now,
+            )
+    except DatabaseError as exc:
+        # Nothing of this refresh was written (one transaction); say why instead of failing
+        # every refresh of the cluster in silence.
+        logger.exception("refresh of cluster %s could not be written", cluster.name)
+        message = short(f"the refresh could not be written: {' '.join(str(exc).split())}")
+        Cluster.objects.filter(pk=cluster_id).update(last_error=message, last_refreshed_at=timezone.now())
+        result = RefreshResult(cluster_id, observed=len(observed), skipped_objects=len(skipped), error=message)
     return result
+
+
+def skipped_reason(skipped) -> str:
+    """The first few reasons, one line (all of them are in the log)."""
+    if not skipped:
+        return ""
+    shown = "; ".join(str(s) for s in skipped[:SKIPPED_SHOWN])
+    more = len(skipped) - SKIPPED_SHOWN
+    return short(f"{shown}; and {more} more" if more > 0 else shown, 1000)
 
 
 def _update_workloads(cluster_id, namespaces, observed, snapshot, result: RefreshResult) -> None:
     # Only the projects we listed: a project without a quota here any more was not asked
     # about, so the absence of its objects proves nothing.
     listed = [project.project_id for project in namespaces.values()]
-    workloads, components = _known_rows(cluster_id, listed, labelled_workload_ids(observed, namespaces))
+    owner_uids = {uid for obs in own_objects(observed, namespaces) for uid in obs.owner_uids}
+    workloads, components = _known_rows(
+        cluster_id, listed, labelled_workload_ids(observed, namespaces), owner_uids
+    )
     now = timezone.now()
     plan = reconcile(namespaces, observed, workloads, components, snapshot=snapshot, now=now)
     result.components_written, result.status_changes = _write(plan, snapshot, now)
@@ -148,11 +186,17 @@ def _update_workloads(cluster_id, namespaces, observed, snapshot, result: Refres
     ).update(status_refreshed_at=now)
 
 
-def _known_rows(cluster_id, listed, labelled_ids) -> tuple[list[WorkloadRow], list[ComponentRow]]:
+def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[WorkloadRow], list[ComponentRow]]:
     """The workloads not Deleted, the Deleted ones that listed objects name (still, or again,
-    in the cluster), and their components."""
+    in the cluster) or whose components own listed objects (the garbage collector's leftovers
+    of a Custom workload), and their components."""
     rows = Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed)
     workloads = {w.id: w for w in _workload_rows(rows.exclude(status=WorkloadStatus.DELETED))}
+    if owner_uids:
+        owning = Component.objects.filter(
+            uid__in=list(owner_uids), workload__cluster_id=cluster_id, workload__project_id__in=listed
+        ).values_list("workload_id", flat=True)
+        labelled_ids = labelled_ids | set(owning)
     deleted_but_listed = labelled_ids - workloads.keys()
     if deleted_but_listed:
         workloads.update((w.id, w) for w in _workload_rows(rows.filter(id__in=deleted_but_listed)))
@@ -164,15 +208,16 @@ def _known_rows(cluster_id, listed, labelled_ids) -> tuple[list[WorkloadRow], li
 
 
 def _workload_rows(queryset):
-    for id_, project_id, status, reason, delete_requested_at, changed_at in queryset.values_list(
-        "id", "project_id", "status", "status_reason", "delete_requested_at", "status_changed_at"
+    for id_, project_id, status, reason, delete_requested_at, changed_at, namespace in queryset.values_list(
+        "id", "project_id", "status", "status_reason", "delete_requested_at", "status_changed_at", "namespace"
     ):
-        yield WorkloadRow(id_, project_id, status, reason, delete_requested_at is not None, changed_at)
+        yield WorkloadRow(id_, project_id, status, reason, delete_requested_at is not None, changed_at, namespace)
 
 
 def _write(plan: Plan, snapshot, now) -> tuple[int, int]:
-    """Write the plan in one transaction; (components written, statuses changed)."""
-    with transaction.atomic():
+    """Write the plan (in the refresh's transaction: no savepoint of its own); (components
+    written, statuses changed)."""
+    with transaction.atomic(savepoint=False):
         # Lock what we are about to write and drop workloads whose status someone else set
         # after our snapshot (a delete requested meanwhile): their rows are newer than our view.
         fresh = set()

@@ -63,7 +63,7 @@ class WorkloadLogsView(FragmentMixin, WorkloadScopedMixin, DetailView):
     context_object_name = "workload"
 
     def get_queryset(self):
-        return self.scoped_workloads().select_related("cluster")
+        return self.scoped_workloads().select_related("cluster", "project")
 
     def options(self):
         try:
