@@ -12,8 +12,8 @@ clock) or one pass of the real-time ticker, so a client always sees the intermed
 (a pod with a `deletionTimestamp`, a Job's pods after the Job is gone) at least once.
 """
 
-import contextlib
 import heapq
+import sys
 import threading
 from collections import deque
 
@@ -44,6 +44,7 @@ class ControllerManager:
         self._next_tick: dict = {}  # items deferred to the next tick (ordered, deduplicated)
         self._timers: list = []  # heap of (when, kind, namespace, name)
         self._timer_set: set = set()
+        self._reported: set = set()
         self.scheduler = Scheduler(self)
         self.kubelets = Kubelets(self)
         self.nodes = NodeLifecycle(self)
@@ -129,9 +130,21 @@ class ControllerManager:
             steps += 1
             # An ApiError means we lost a race with a client write (a conflict, a vanished
             # object): that write marked the object dirty again, so it is retried.
-            with contextlib.suppress(ApiError):
+            try:
                 self._reconcile(item, now)
+            except ApiError:
+                pass
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                # An object no API server would have stored (seeded straight into the store):
+                # a real controller logs it and goes on, so do we.
+                self._report(item, error)
         return steps
+
+    def _report(self, item: tuple, error: Exception) -> None:
+        key = (item[:3], type(error).__name__)
+        if key not in self._reported:
+            self._reported.add(key)
+            print(f"kubesim: cannot reconcile {item[:3]}: {error!r}", file=sys.stderr)
 
     def next_timer(self) -> float | None:
         return self._timers[0][0] if self._timers else None

@@ -42,8 +42,11 @@ def _parse(text: str) -> Fraction:
     value = Fraction(number)
     if suffix in _BINARY:
         return value * _BINARY[suffix]
-    if suffix[:1] in ("e", "E"):
-        return value * Fraction(10) ** int(suffix[1:])
+    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+        exponent = int(suffix[1:])
+        if abs(exponent) > 64:  # no resource is that big; an exact power would take forever
+            raise InvalidQuantity(text)
+        return value * Fraction(10) ** exponent
     return value * _DECIMAL[suffix]
 
 

@@ -21,10 +21,10 @@ def pod_summary(pod: dict) -> tuple:
     """(node name, reserves resources, requests in thousandths): what the scheduler tracks of a pod."""
     try:
         requests = tuple(pod_requests(pod, to_milli).items())
-    except ValueError:
-        requests = (("pods", 1000),)
-    node = (pod.get("spec") or {}).get("nodeName") or ""
-    active = (pod.get("status") or {}).get("phase") not in TERMINAL
+        node = str((pod.get("spec") or {}).get("nodeName") or "")
+        active = (pod.get("status") or {}).get("phase") not in TERMINAL
+    except (ValueError, TypeError, AttributeError):  # an object only a test could have stored
+        return "", False, (("pods", 1000),)
     return node, active, requests
 
 
