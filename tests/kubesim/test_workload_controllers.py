@@ -165,3 +165,17 @@ def test_broken_rollout_keeps_old_pods_and_exceeds_deadline(apps, core, sim):
     assert ("Available", "True") in condition_types(deployment)
     progressing = [c for c in deployment.status.conditions if c.type == "Progressing"][0]
     assert progressing.reason == "ProgressDeadlineExceeded"
+
+
+def test_indexed_jobs_give_each_pod_its_index(batch, core, sim):
+    # Kubernetes 1.22+ (kubesim says v1.33); the contract skips it on the genuine 1.20 tier.
+    batch.create_namespaced_job("default", job_body("sweep", {"kubesim.io/run-seconds": "2"}, completions=3,
+                                                     parallelism=3, completionMode="Indexed"))
+    pods = core.list_namespaced_pod("default").items
+    index = "batch.kubernetes.io/job-completion-index"
+    assert sorted(p.metadata.annotations[index] for p in pods) == ["0", "1", "2"]
+    assert sorted(p.spec.hostname for p in pods) == ["sweep-0", "sweep-1", "sweep-2"]
+    assert pods[0].spec.containers[0].env[0].name == "JOB_COMPLETION_INDEX"
+    sim.advance(5)
+    job = batch.read_namespaced_job("sweep", "default")
+    assert job.status.completed_indexes == "0-2" and job.status.succeeded == 3
