@@ -42,7 +42,8 @@ def bench(size: int):
     from workloads.sync.refresh import refresh_cluster
 
     suffix = uuid.uuid4().hex[:8]
-    with running_kubesim(nodes=3) as handle:
+    # Enough nodes for every pod to run (kubesim's nodes take 250 pods each, as a scheduler counts).
+    with running_kubesim(nodes=max(3, -(-size // 200))) as handle:
         sim = handle.sim
         sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}})
         project = Project.objects.create(name=f"bench-{suffix}", display_name="Bench")

@@ -1,5 +1,6 @@
 """`make run`'s demo: the seeded workloads get objects in the simulated clusters, so refreshes
-keep showing a workload of every status (but the passing Deleting) instead of finding them gone."""
+keep showing a workload of every status (but the passing Deleting) instead of finding them gone;
+and one node is lost, as a real cluster shows it."""
 
 import pytest
 from django.core.management import call_command
@@ -26,8 +27,19 @@ def test_demo_statuses_survive_refreshes(tmp_path):
         for cluster in Cluster.objects.all():
             assert refresh_cluster(cluster.id).reachable
 
-    statuses = set(Workload.objects.filter(project__name="vision").values_list("status", flat=True))
-    assert statuses == set(WorkloadStatus.values) - {WorkloadStatus.DELETING}
-    assert Workload.objects.filter(project__name="vision", type="custom").count() == 1  # no duplicate
-    east = Cluster.objects.get(name="east")
-    assert (east.capacity_gpu, east.reachable) == (32, True)  # read from the simulated nodes
+        statuses = set(Workload.objects.filter(project__name="vision").values_list("status", flat=True))
+        assert statuses == set(WorkloadStatus.values) - {WorkloadStatus.DELETING}
+        assert Workload.objects.filter(project__name="vision", type="custom").count() == 1  # no duplicate
+        east_row = Cluster.objects.get(name="east")
+        assert (east_row.capacity_gpu, east_row.reachable) == (32, True)  # read from the simulated nodes
+
+        # One running job's node stopped reporting: 40 s later it is Unknown and out of the
+        # capacity, and the job runs on as far as anyone can tell.
+        running = Workload.objects.get(name="segmenter-train").status
+        east.sim.advance(45)
+        nodes = east.sim.list("Node")
+        assert [{c["type"]: c["status"] for c in n["status"]["conditions"]}["Ready"] for n in nodes].count("Unknown") == 1
+        assert refresh_cluster(east_row.id).reachable
+        east_row.refresh_from_db()
+        assert east_row.capacity_gpu == 24
+        assert Workload.objects.get(name="segmenter-train").status == running == WorkloadStatus.RUNNING

@@ -164,11 +164,13 @@ def test_patch_with_stale_resource_version_conflicts(core):
     assert excinfo.value.status == 409
 
 
-def test_delete_returns_object_and_404_afterwards(core):
+def test_delete_answers_a_status_and_404_afterwards(core):
     core.create_namespaced_config_map("default", {"metadata": {"name": "cfg"}})
     result = core.delete_namespaced_config_map("cfg", "default")
-    # v37 hands back the decoded body for deletes: the object, as the real server sends it.
-    assert (result["kind"] if isinstance(result, dict) else result.kind) == "ConfigMap"
+    # Deleted at once: the real server answers with a Status (a pod that terminates: the pod).
+    assert (result["kind"] if isinstance(result, dict) else result.kind) == "Status"
+    details = result["details"] if isinstance(result, dict) else result.details.to_dict()
+    assert details["name"] == "cfg" and details["kind"] == "configmaps"
     with pytest.raises(ApiException) as excinfo:
         core.delete_namespaced_config_map("cfg", "default")
     assert excinfo.value.status == 404
@@ -192,14 +194,17 @@ def test_deletecollection_by_label(core):
     assert sorted(c.metadata.name for c in core.list_namespaced_config_map("default").items) == ["c0", "c2"]
 
 
-def test_namespace_and_status_subresource(core):
+def test_namespace_and_status_subresource(core, sim):
     namespace = core.create_namespace({"metadata": {"name": "team-a"}})
     assert namespace.status.phase == "Active"
     core.create_namespaced_pod("team-a", pod_body("p"))
     pod = core.patch_namespaced_pod_status("p", "team-a", {"status": {"message": "hello"}})
     assert pod.status.message == "hello"
     core.delete_namespace("team-a")
+    assert core.read_namespace("team-a").status.phase == "Terminating"
+    sim.advance(3)
     assert core.list_namespaced_pod("team-a").items == []
+    assert "team-a" not in [n.metadata.name for n in core.list_namespace().items]
 
 
 def test_unauthorized_without_token(kubesim):

@@ -22,6 +22,8 @@ def test_job_delete_background_removes_pods(batch, core, sim):
 def test_deployment_delete_defaults_to_background(apps, core, sim):
     apps.create_namespaced_deployment("default", deployment_body("web"))
     apps.delete_namespaced_deployment("web", "default")
+    assert len(apps.list_namespaced_replica_set("default").items) == 1  # collected on the next tick
+    sim.advance(2)
     assert apps.list_namespaced_replica_set("default").items == []
     assert core.list_namespaced_pod("default").items == []
 
@@ -33,7 +35,10 @@ def test_foreground_deletes_dependents_first(kubesim, apps, core, sim):
     apps.delete_namespaced_deployment("web", "default", propagation_policy="Foreground")
     deployment = apps.read_namespaced_deployment("web", "default")
     assert deployment.metadata.deletion_timestamp
-    assert "foregroundDeletion" not in (deployment.metadata.finalizers or [])  # dependents already gone
+    assert "foregroundDeletion" in deployment.metadata.finalizers  # its dependents are still there
+    sim.advance(3)
+    deployment = apps.read_namespaced_deployment("web", "default")
+    assert "foregroundDeletion" not in (deployment.metadata.finalizers or [])  # dependents gone
     assert core.list_namespaced_pod("default").items == []
     assert apps.list_namespaced_replica_set("default").items == []
     apps.patch_namespaced_deployment("web", "default", {"metadata": {"finalizers": None}})
@@ -46,11 +51,12 @@ def test_foreground_sets_deletion_timestamp_while_dependents_exist(apps, core, s
     # A finalizer on a pod blocks the chain: the owner must wait, marked for deletion.
     core.patch_namespaced_pod(pod.metadata.name, "default", {"metadata": {"finalizers": ["example.com/hold"]}})
     apps.delete_namespaced_deployment("web", "default", propagation_policy="Foreground")
+    sim.advance(5)
     deployment = apps.read_namespaced_deployment("web", "default")
     assert deployment.metadata.deletion_timestamp
     assert "foregroundDeletion" in deployment.metadata.finalizers
     core.patch_namespaced_pod(pod.metadata.name, "default", {"metadata": {"finalizers": None}})
-    sim.advance(1)
+    sim.advance(2)
     assert apps.list_namespaced_deployment("default").items == []
     assert core.list_namespaced_pod("default").items == []
 
@@ -58,6 +64,8 @@ def test_foreground_sets_deletion_timestamp_while_dependents_exist(apps, core, s
 def test_orphan_keeps_replicasets(apps, core, sim):
     apps.create_namespaced_deployment("default", deployment_body("web"))
     apps.delete_namespaced_deployment("web", "default", propagation_policy="Orphan")
+    sim.advance(1)
+    assert apps.list_namespaced_deployment("default").items == []
     replicasets = apps.list_namespaced_replica_set("default").items
     assert len(replicasets) == 1 and not replicasets[0].metadata.owner_references
     assert len(core.list_namespaced_pod("default").items) == 2

@@ -4,7 +4,8 @@ from tests.kubesim.conftest import pod_body
 
 
 def test_pod_pending_running_succeeded(core, sim):
-    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/run-seconds": "5"}))
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/run-seconds": "5"},
+                                                   restartPolicy="Never"))
     pod = core.read_namespaced_pod("p", "default")
     assert pod.status.phase == "Pending"
     assert pod.spec.node_name  # scheduled at once
@@ -23,7 +24,8 @@ def test_pod_pending_running_succeeded(core, sim):
 
 def test_exit_code_fails_the_pod(core, sim):
     core.create_namespaced_pod("default", pod_body("p", annotations={
-        "kubesim.io/run-seconds": "2", "kubesim.io/exit-code": "3", "kubesim.io/start-seconds": "0"}))
+        "kubesim.io/run-seconds": "2", "kubesim.io/exit-code": "3", "kubesim.io/start-seconds": "0"},
+        restartPolicy="Never"))
     sim.advance(2)
     pod = core.read_namespaced_pod("p", "default")
     assert pod.status.phase == "Failed"
@@ -79,7 +81,8 @@ def test_nodes_have_allocatable_and_ready(core, sim):
 
 
 def test_graceful_termination_keeps_pod_until_grace_period_ends(core, sim):
-    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/termination-seconds": "10"}))
+    core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/termination-seconds": "10"},
+                                                   terminationGracePeriodSeconds=10))
     sim.advance(2)
     core.delete_namespaced_pod("p", "default")
     pod = core.read_namespaced_pod("p", "default")
@@ -107,11 +110,17 @@ def test_finalizer_keeps_deleted_pod(core, sim):
     assert core.list_namespaced_pod("default").items == []
 
 
-def test_a_lost_node_leaves_its_pod_unknown(core, sim):
+def test_a_lost_node_leaves_its_pod_running_but_not_ready(core, sim):
+    # kubesim.io/node-lost-seconds: the pod's node stops reporting N s after the pod starts.
+    # As on a real cluster, the pod keeps its phase; the node controller marks it not Ready.
     core.create_namespaced_pod("default", pod_body("p", annotations={
         "kubesim.io/start-seconds": "0", "kubesim.io/node-lost-seconds": "5"}))
     sim.advance(1)
     assert core.read_namespaced_pod("p", "default").status.phase == "Running"
     sim.advance(5)
+    node = core.read_node(core.read_namespaced_pod("p", "default").spec.node_name)
+    assert {c.type: c.status for c in node.status.conditions}["Ready"] == "True"  # within the grace period
+    sim.advance(45)
     status = core.read_namespaced_pod("p", "default").status
-    assert (status.phase, status.reason) == ("Unknown", "NodeLost")
+    assert status.phase == "Running"
+    assert {c.type: c.status for c in status.conditions}["Ready"] == "False"

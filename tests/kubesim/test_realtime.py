@@ -14,7 +14,8 @@ def test_pod_runs_and_finishes_without_advance():
         cfg.host = handle.url
         cfg.api_key = {"authorization": "Bearer " + handle.token}
         core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(cfg))
-        core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/run-seconds": "20"}))
+        core.create_namespaced_pod("default", pod_body("p", annotations={"kubesim.io/run-seconds": "20"},
+                                                       restartPolicy="Never"))
         deadline = time.monotonic() + 8  # 21 simulated seconds take about 2.1 s
         phases = []
         while time.monotonic() < deadline:

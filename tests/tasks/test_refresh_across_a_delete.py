@@ -103,6 +103,7 @@ def test_a_deleted_workload_stays_deleted_while_its_leftovers_go(sim, sim_cluste
     deployment_uid = Component.objects.get(workload=workload, kind="Deployment").uid
     delete_now(workload)
     assert workload.status == WorkloadStatus.DELETED
+    sim.advance(1)  # the garbage collector reaches the ReplicaSet, then the pods, on the next ticks
     terminating = sim.list("Pod", "vision", label_selector=f"devcenter.io/workload-id={workload.pk}")
     assert terminating and all(p["metadata"].get("deletionTimestamp") for p in terminating)
     slow_gc_leftovers(sim, workload, deployment_uid)
@@ -127,9 +128,11 @@ def test_leftovers_that_never_go_do_not_end_a_delete_in_delete_failed(sim, sim_c
     workload = make_workload(
         sim_cluster, vision, name="stuck", type_=WorkloadType.INFERENCE, spec=SERVICE_SPEC
     )
-    run_in_cluster(sim, workload, pod_annotations={**SLOW_TO_GO, "kubesim.io/termination-seconds": "86400"})
+    run_in_cluster(sim, workload, pod_annotations=SLOW_TO_GO)
     sim.advance(3)
     refresh_cluster(sim_cluster.id)
+    for node in sim.list("Node"):  # no kubelet answers: nobody finishes the pods' termination
+        sim.stop_kubelet(node["metadata"]["name"])
     delete_now(workload)
     settings.DELETE_STUCK_AFTER_SECONDS = 0
     for _ in range(3):

@@ -26,7 +26,9 @@ def labelled_job(name, project="vision", namespace="vision", submitter=None, wor
                         {
                             "name": "main",
                             "image": "busybox",
-                            "resources": {"requests": {"cpu": "250m", "nvidia.com/gpu": "2"}},
+                            # A GPU is requested with its equal limit, or the server refuses the Job (422).
+                            "resources": {"requests": {"cpu": "250m", "nvidia.com/gpu": "2"},
+                                          "limits": {"nvidia.com/gpu": "2"}},
                         }
                     ],
                 },

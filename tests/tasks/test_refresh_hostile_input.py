@@ -26,6 +26,9 @@ def pod(name, namespace="vision", *, project="vision", workload_id=None, request
     if workload_id is not None:
         labels["devcenter.io/workload-id"] = str(workload_id)
     resources = {"requests": requests} if requests else {}
+    extended = {key: value for key, value in (requests or {}).items() if "/" in key}
+    if extended:  # a real server refuses a GPU request without its equal limit
+        resources["limits"] = extended
     return {
         "apiVersion": "v1",
         "kind": "Pod",

@@ -17,15 +17,17 @@ def sim_cluster(kubesim, cluster):  # noqa: F811
 
 def chatty_pod(sim, workload, run_seconds=None):
     annotations = {"kubesim.io/start-seconds": "0", "kubesim.io/log-lines-per-second": "1"}
+    spec = {"containers": [{"name": "main", "image": "app"}, {"name": "sidecar", "image": "proxy"}]}
     if run_seconds is not None:
         annotations["kubesim.io/run-seconds"] = str(run_seconds)
+        spec["restartPolicy"] = "Never"  # a pod that ends (Always would restart its containers)
     return sim.create({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {
             "name": f"{workload.name}-0", "namespace": "vision", "annotations": annotations,
             "labels": {"devcenter.io/workload-id": str(workload.pk), "devcenter.io/project": "vision"},
         },
-        "spec": {"containers": [{"name": "main", "image": "app"}, {"name": "sidecar", "image": "proxy"}]},
+        "spec": spec,
     })
 
 

@@ -3,9 +3,15 @@
 seed_demo writes rows only. Without objects behind them, the first refresh would find every
 demo workload gone. This command creates, once, the objects of each demo workload that should
 be alive, with kubesim annotations that reproduce its state (a pull failure, a pod that never
-gets ready, a job that runs for an hour, a pod on a node that stopped reporting), and records
-them as the workload's components. A Delete Failed workload gets objects that still exist: the
-refresh keeps it Delete Failed while they do.
+gets ready, a job that runs for an hour), and records them as the workload's components. A
+Delete Failed workload gets objects that still exist: the refresh keeps it Delete Failed while
+they do.
+
+Two things show what a real cluster does that no status table says: one running training job's
+node stops reporting a few seconds in (kubesim stops its kubelet: the node turns Unknown and
+drops out of the capacity 40 s later, the job keeps running as far as anyone can tell), and
+the Custom workload in status Unknown is two hand-made pods, one of them removed by hand while
+the other still waits to start (SPEC: Pending mixed with Deleted is Unknown).
 """
 
 from dataclasses import replace
@@ -39,8 +45,12 @@ DEMO_BEHAVIOUR = {
     WorkloadStatus.FAILED: {"kubesim.io/image-pull-failure": "true"},
     WorkloadStatus.DELETE_FAILED: {},
 }
-# A Custom workload in status Unknown: a bare pod whose node was lost.
-NODE_LOST = {"kubesim.io/start-seconds": "0", "kubesim.io/node-lost-seconds": "2"}
+# The running job whose node stops reporting 2 s after its pod starts (kubesim stops that kubelet).
+LOST_NODE_WORKLOAD = "segmenter-train"
+NODE_LOST = {"kubesim.io/node-lost-seconds": "2"}
+# The Custom workload in status Unknown: a pod that waits to start, and its twin removed by hand.
+WAITING = {"kubesim.io/start-seconds": str(FOREVER)}
+REMOVED_BY_HAND = "-twin"
 
 
 class Command(BaseCommand):
@@ -83,11 +93,15 @@ class Command(BaseCommand):
                     self.stderr.write(f"{workload.name}: {error}")
                     continue
                 self.record(workload, objects)
+                for obj in objects:  # what someone did with kubectl since
+                    if obj.name.endswith(REMOVED_BY_HAND):
+                        gateway.delete_component(obj.kind, obj.namespace, obj.name, obj.uid)
                 created += 1
         return created
 
     def custom_manifests(self, workload):
-        """The object a Custom workload was found as: a labelled pod that devcenter did not launch."""
+        """The objects a Custom workload was found as: labelled pods that devcenter did not launch
+        (the first is the one it is known by; the twin is removed by hand once recorded)."""
         kind, namespace, name = (workload.external_key.split("/") + ["", "", ""])[:3]
         if kind != "Pod" or workload.status != WorkloadStatus.UNKNOWN:
             return []
@@ -95,10 +109,10 @@ class Command(BaseCommand):
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
-                "name": name,
+                "name": pod_name,
                 "namespace": namespace,
                 "labels": {PROJECT_LABEL: workload.project.name},
-                "annotations": NODE_LOST,
+                "annotations": WAITING,
             },
             "spec": {
                 "restartPolicy": "Never",
@@ -108,12 +122,14 @@ class Command(BaseCommand):
                     "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
                 }],
             },
-        }]
+        } for pod_name in (name, name + REMOVED_BY_HAND)]
 
     def spec_for(self, workload):
         """What a launch creates for `workload`, with the kubesim annotations of its demo status."""
         spec = workload_spec(workload)
         annotations = dict(DEMO_BEHAVIOUR[workload.status])
+        if workload.name == LOST_NODE_WORKLOAD:
+            annotations.update(NODE_LOST)
         if spec.shape == SERVICE:
             annotations.pop("kubesim.io/run-seconds", None)  # services run until deleted
             if workload.status == WorkloadStatus.PENDING:

@@ -37,7 +37,8 @@ def pod(index: int, namespace: str, project: str) -> dict:
                                 "app": "bench"},
                      "annotations": {"kubesim.io/run-seconds": "100000"}},
         "spec": {"containers": [{"name": "main", "image": "registry.example.com/train:1.0",
-                                 "resources": {"requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"}}}]},
+                                 "resources": {"requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"},
+                                               "limits": {"nvidia.com/gpu": "1"}}}]},
     }
 
 

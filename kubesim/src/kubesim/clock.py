@@ -59,6 +59,13 @@ def _rfc3339_seconds(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rfc3339_micro(ts: float) -> str:
+    """MicroTime (a Lease's renewTime)."""
+    whole = int(ts)
+    micros = min(999_999, int(round((ts - whole) * 1e6)))
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{micros:06d}Z"
+
+
 def rfc3339_nano(ts: float) -> str:
     """Timestamp format of `kubectl logs --timestamps`."""
     whole = int(ts)
@@ -70,4 +77,8 @@ def rfc3339_nano(ts: float) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def parse_rfc3339(value: str) -> float:
-    return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+    """Second precision (`...:05Z`) or finer (`...:05.123456Z`, a MicroTime)."""
+    whole = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+    if len(value) > 20 and value[19] == ".":
+        return whole + float("0" + value[19:].rstrip("Z"))
+    return whole

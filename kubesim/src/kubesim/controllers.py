@@ -1,154 +1,35 @@
-"""Controllers: scheduler + kubelet stand-in, Job, Deployment -> ReplicaSet -> Pods,
-StatefulSet, KServe's InferenceService (status only), and the garbage collector
-(ownerReferences with Background/Foreground/Orphan).
+"""The controller manager: one work queue, timers and ticks for every simulated component
+(scheduler, kubelets, node lifecycle, garbage collector, namespaces, quotas, workloads).
 
-They are level-triggered like the real ones: every write marks the object (and its owners)
-dirty; `settle()` reconciles dirty objects and due timers until nothing changes. Timers are
-how time-driven transitions (a pod starting after N seconds) get noticed.
+Level-triggered like the real ones: every write marks the object (and its owners) dirty;
+`settle()` reconciles dirty objects and due timers until nothing changes. Timers are how
+time-driven transitions (a pod starting after N seconds) get noticed.
+
+What a real cluster does asynchronously is deferred to the next *tick* instead of happening
+inside the request that caused it: the garbage collector, the namespace controller and the
+kubelet finishing a graceful deletion. A tick is one step of `Simulator.advance` (manual
+clock) or one pass of the real-time ticker, so a client always sees the intermediate states
+(a pod with a `deletionTimestamp`, a Job's pods after the Job is gone) at least once.
 """
 
-import contextlib
-import hashlib
 import heapq
-import json
-import math
+import sys
 import threading
 from collections import deque
 
-from kubesim import kubelet
-from kubesim.api import FOREGROUND
-from kubesim.clock import parse_rfc3339, rfc3339
+from kubesim.api import CONTROLLER_MANAGER
 from kubesim.errors import ApiError
-from kubesim.resources import resource_for_kind
+from kubesim.gc import GarbageCollector, NamespaceController
+from kubesim.kubelet import Kubelets
+from kubesim.nodelifecycle import NodeLifecycle
+from kubesim.quota import LEGACY_COUNTS
+from kubesim.quota import status as quota_status
+from kubesim.resources import BY_KIND_OR_QUALIFIED, resource_for_kind
+from kubesim.scheduler import Scheduler
+from kubesim.workloads import WorkloadControllers
 
 MAX_STEPS = 1_000_000  # guard against a controller that never settles
-HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-ACTIVE_PHASES = ("Pending", "Running", "Unknown")
-# Annotation on a pod template: the ReplicaSet controller cannot create pods (ReplicaFailure).
-POD_CREATE_FAILURE = "kubesim.io/pod-create-failure"
-# An InferenceService reports Ready this many seconds after its creation (its
-# `kubesim.io/ready-seconds` annotation overrides it).
-INFERENCE_SERVICE_READY_SECONDS = 5.0
-
-
-def owner_reference(owner: dict) -> dict:
-    return {
-        "apiVersion": owner["apiVersion"],
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def controller_of(obj: dict) -> dict | None:
-    for ref in obj["metadata"].get("ownerReferences") or ():
-        if ref.get("controller"):
-            return ref
-    return None
-
-
-def template_hash(template: dict) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).digest()
-    return "".join(HASH_ALPHABET[b % len(HASH_ALPHABET)] for b in digest[:10])
-
-
-def is_active(pod: dict) -> bool:
-    return (pod.get("status") or {}).get("phase", "Pending") in ACTIVE_PHASES and not pod["metadata"].get(
-        "deletionTimestamp")
-
-
-def is_ready(pod: dict) -> bool:
-    for condition in (pod.get("status") or {}).get("conditions") or ():
-        if condition.get("type") == "Ready":
-            return condition.get("status") == "True"
-    return False
-
-
-def condition(kind: str, status: bool, reason: str, message: str, now: float, previous: list | None = None) -> dict:
-    """A workload condition; lastTransitionTime only moves when the status flips."""
-    value = "True" if status else "False"
-    stamp = rfc3339(now)
-    for old in previous or ():
-        if old.get("type") == kind and old.get("status") == value:
-            stamp = old.get("lastTransitionTime", stamp)
-    return {"type": kind, "status": value, "reason": reason, "message": message,
-            "lastProbeTime": stamp, "lastTransitionTime": stamp}
-
-
-def find_condition(conditions, kind: str) -> dict | None:
-    for item in conditions or ():
-        if item.get("type") == kind:
-            return item
-    return None
-
-
-def pod_from_template(owner: dict, template: dict, name: str | None, generate_name: str | None,
-                      extra_labels: dict) -> dict:
-    metadata = template.get("metadata") or {}
-    pod_metadata = {
-        "namespace": owner["metadata"]["namespace"],
-        "labels": {**(metadata.get("labels") or {}), **extra_labels},
-        "annotations": dict(metadata.get("annotations") or {}),
-        "ownerReferences": [owner_reference(owner)],
-    }
-    if name:
-        pod_metadata["name"] = name
-    else:
-        pod_metadata["generateName"] = generate_name
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_metadata,
-            "spec": json.loads(json.dumps(template.get("spec") or {}))}
-
-
-def _scaled(value, replicas: int, round_up: bool) -> int:
-    """An intOrString like 25% or 2, resolved against the replica count."""
-    if isinstance(value, str) and value.endswith("%"):
-        exact = int(value[:-1]) * replicas / 100
-        return math.ceil(exact) if round_up else math.floor(exact)
-    return int(value)
-
-
-def rollout_bounds(spec: dict, replicas: int) -> tuple[int, int]:
-    """(maxSurge, maxUnavailable) of a RollingUpdate; Recreate allows no surge."""
-    strategy = spec.get("strategy") or {}
-    if strategy.get("type") == "Recreate":
-        return 0, replicas
-    rolling = strategy.get("rollingUpdate") or {}
-    surge = _scaled(rolling.get("maxSurge", "25%"), replicas, round_up=True)
-    unavailable = _scaled(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
-    if surge == 0 and unavailable == 0:
-        unavailable = 1  # the API server rejects both zero; be lenient
-    return surge, unavailable
-
-
-def rollout_step(spec: dict, replicas: int, new_rs: dict, old_rs: list, surge: int, unavailable: int):
-    """Replica targets for the new and the old ReplicaSets, one step of a rolling update
-    (as the deployment controller: surge the new one up, then drain old pods while at least
-    replicas - maxUnavailable stay available)."""
-    def desired(rs):
-        return rs["spec"].get("replicas", 0)
-
-    def available(rs):
-        return (rs.get("status") or {}).get("availableReplicas", 0)
-
-    old_targets = [desired(rs) for rs in old_rs]
-    if (spec.get("strategy") or {}).get("type") == "Recreate":
-        old_running = any(desired(rs) or (rs.get("status") or {}).get("replicas", 0) for rs in old_rs)
-        return (0 if old_running else replicas), [0] * len(old_rs)
-    new_target = desired(new_rs)
-    if new_target > replicas or not old_rs:
-        new_target = replicas
-    elif new_target < replicas:
-        room = replicas + surge - new_target - sum(old_targets)
-        new_target = min(replicas, new_target + max(0, room))
-    can_remove = sum(available(rs) for rs in [*old_rs, new_rs]) - (replicas - unavailable)
-    for index, rs in enumerate(old_rs):
-        unhealthy = max(0, old_targets[index] - available(rs))
-        remove = min(old_targets[index], unhealthy + max(0, can_remove))
-        can_remove -= max(0, remove - unhealthy)
-        old_targets[index] -= remove
-    return new_target, old_targets
+QUOTA_KINDS = frozenset({*LEGACY_COUNTS.values(), "Job", "Deployment", "ReplicaSet", "StatefulSet"})
 
 
 class ControllerManager:
@@ -156,34 +37,60 @@ class ControllerManager:
         self.sim = sim
         self.api = sim.api
         self.store = sim.store
+        self.ticks = 0
         self._dirty: deque = deque()
         self._dirty_set: set = set()
         self._dirty_lock = threading.Lock()
+        self._next_tick: dict = {}  # items deferred to the next tick (ordered, deduplicated)
         self._timers: list = []  # heap of (when, kind, namespace, name)
         self._timer_set: set = set()
-        self._node_cursor = 0
-        # (ready node names, InternalIP by node name), rebuilt after any Node write
-        self._node_cache: tuple[list[str], dict[str, str]] | None = None
+        self._reported: set = set()
+        self.scheduler = Scheduler(self)
+        self.kubelets = Kubelets(self)
+        self.nodes = NodeLifecycle(self)
+        self.gc = GarbageCollector(self)
+        self.namespaces = NamespaceController(self)
+        self.workloads = WorkloadControllers(self)
+        self.handlers = {
+            **self.workloads.handlers,
+            "Pod": self._pod,
+            "Node": self.nodes.reconcile,
+            "Lease": self.nodes.lease_changed,
+            "Namespace": self.namespaces.reconcile,
+            "ResourceQuota": self._quota,
+        }
         self.store.add_listener(self._on_event)
+
+    def now(self) -> float:
+        return self.sim.clock.now()
 
     # --- work queue ---------------------------------------------------------------------
 
-    def _mark(self, item: tuple) -> None:
+    def mark(self, item: tuple) -> None:
         with self._dirty_lock:
             if item not in self._dirty_set:
                 self._dirty_set.add(item)
                 self._dirty.append(item)
 
+    def defer(self, item: tuple) -> None:
+        """Reconcile `item` on the next tick, not now."""
+        with self._dirty_lock:
+            self._next_tick[item] = None
+
     def _on_event(self, event) -> None:
         entry = event.entry
-        if event.kind == "Node":
-            self._node_cache = None
+        if event.kind == "Pod":
+            self.scheduler.pod_event(event)
+        elif event.kind == "Node":
+            self.scheduler.nodes_changed()
         if event.type == "DELETED":
-            self._mark(("gc", entry.uid, "", ""))
+            self.defer(("gc", entry.uid, entry.namespace, ""))
         else:
-            self._mark((event.kind, entry.namespace, entry.name, ""))
+            self.mark((event.kind, entry.namespace, entry.name, ""))
         for kind, name, _ in entry.owners:
-            self._mark((kind, entry.namespace, name, ""))
+            self.mark((kind, entry.namespace, name, ""))
+        if entry.namespace and event.kind in QUOTA_KINDS and self.store.names("ResourceQuota", entry.namespace):
+            self.mark(("quota", entry.namespace, "", ""))
 
     def wake_at(self, when: float, kind: str, namespace: str, name: str) -> None:
         timer = (when, kind, namespace, name)
@@ -191,518 +98,112 @@ class ControllerManager:
             self._timer_set.add(timer)
             heapq.heappush(self._timers, timer)
 
+    def tick(self) -> int:
+        """One step of the cluster's asynchronous work: what was deferred, then settle."""
+        with self._dirty_lock:
+            deferred, self._next_tick = list(self._next_tick), {}
+            self.ticks += 1
+        for item in deferred:
+            self.mark(item)
+        return self.settle()
+
     def settle(self) -> int:
         """Reconcile until no work is left at the current time; returns steps taken."""
         steps = 0
-        now = self.sim.clock.now()
+        now = self.now()
         while steps < MAX_STEPS:
             while self._timers and self._timers[0][0] <= now:
                 timer = heapq.heappop(self._timers)
                 self._timer_set.discard(timer)
                 _, kind, namespace, name = timer
-                self._mark((kind, namespace, name, ""))
+                self.mark((kind, namespace, name, ""))
             with self._dirty_lock:
                 if not self._dirty:
+                    if self.scheduler.take_retry():
+                        for key in self.scheduler.unschedulable_keys():
+                            self._dirty_set.add(("Pod", *key, ""))
+                            self._dirty.append(("Pod", *key, ""))
+                        continue
                     break
                 item = self._dirty.popleft()
                 self._dirty_set.discard(item)
             steps += 1
             # An ApiError means we lost a race with a client write (a conflict, a vanished
             # object): that write marked the object dirty again, so it is retried.
-            with contextlib.suppress(ApiError):
+            try:
                 self._reconcile(item, now)
+            except ApiError:
+                pass
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                # An object no API server would have stored (seeded straight into the store):
+                # a real controller logs it and goes on, so do we.
+                self._report(item, error)
         return steps
+
+    def _report(self, item: tuple, error: Exception) -> None:
+        key = (item[:3], type(error).__name__)
+        if key not in self._reported:
+            self._reported.add(key)
+            print(f"kubesim: cannot reconcile {item[:3]}: {error!r}", file=sys.stderr)
 
     def next_timer(self) -> float | None:
         return self._timers[0][0] if self._timers else None
 
+    def pending_ticks(self) -> bool:
+        """Work waits for the next tick."""
+        return bool(self._next_tick)
+
     def _reconcile(self, item: tuple, now: float) -> None:
+        tag = item[0]
+        if tag == "gc":  # ("gc", uid of a deleted object, its namespace, "")
+            return self.gc.owner_gone(item[1], item[2])
+        if tag in ("orphan", "foreground"):  # (tag, kind, namespace, name)
+            return self.gc.finish(tag, item[1], item[2], item[3])
+        if tag == "quota":  # ("quota", namespace, "", "")
+            for quota_name in self.store.names("ResourceQuota", item[1]):
+                self.mark(("ResourceQuota", item[1], quota_name, ""))
+            return
+        if tag == "kubelet":  # ("kubelet", node, "", "")
+            return self.kubelets.heartbeat(item[1], now)
+        if tag == "namespace-content":  # ("namespace-content", namespace, "", "")
+            return self.namespaces.clean(item[1], now)
         kind, namespace, name, _ = item
-        if kind == "gc":  # ("gc", uid of a deleted object, "", "")
-            return self._collect_orphans(owner_uid=namespace)
-        obj = self.store.get(kind, namespace, name) if kind else None
+        obj = self.store.get(kind, namespace, name)
         if obj is None:
             return
         if obj["metadata"].get("deletionTimestamp"):
-            self._finish_foreground(obj)
+            self.gc.deleting(obj)
             if kind == "Pod":
-                self._finish_termination(obj, now)
+                self.kubelets.terminate(obj, now)
+            elif kind == "Namespace":
+                self.namespaces.reconcile(obj, now)
             return
-        handler = {
-            "Pod": self._pod,
-            "Job": self._job,
-            "ReplicaSet": self._replicaset,
-            "Deployment": self._deployment,
-            "StatefulSet": self._statefulset,
-            "InferenceService": self._inference_service,
-        }.get(kind)
+        handler = self.handlers.get(kind)
         if handler:
             handler(obj, now)
 
-    # --- garbage collection -------------------------------------------------------------
+    # --- shared by the controllers ------------------------------------------------------
 
-    def _collect_orphans(self, owner_uid: str) -> None:
-        """Background deletion: an owner is gone; delete dependents that have no owner left."""
-        for kind, namespace, name in self.store.dependents(owner_uid):
-            dependent = self.store.get(kind, namespace, name)
-            if dependent is None:
-                continue
-            refs = dependent["metadata"].get("ownerReferences") or []
-            alive = [ref for ref in refs if ref.get("uid") != owner_uid and self._owner_exists(ref, namespace)]
-            if alive:
-                continue
-            self._delete(dependent, "Background")
-
-    def _owner_exists(self, ref: dict, namespace: str) -> bool:
-        try:
-            rt = resource_for_kind(ref.get("kind"))
-        except KeyError:
-            return False
-        owner = self.store.get(rt.kind, namespace if rt.namespaced else "", ref.get("name"))
-        return owner is not None and owner["metadata"]["uid"] == ref.get("uid")
-
-    def _delete(self, obj: dict, policy: str) -> None:
+    def delete(self, obj: dict, policy: str = "Background") -> None:
+        """Delete `obj` as a controller does (its uid as precondition; gone or changed: fine)."""
         rt = resource_for_kind(obj["kind"])
         metadata = obj["metadata"]
         try:
             self.api.delete(rt, metadata.get("namespace", ""), metadata["name"],
-                            {"propagationPolicy": policy, "preconditions": {"uid": metadata["uid"]}})
+                            {"propagationPolicy": policy, "preconditions": {"uid": metadata["uid"]}},
+                            manager=CONTROLLER_MANAGER)
         except ApiError as error:
             if error.code not in (404, 409):
                 raise
 
-    def _finish_foreground(self, obj: dict) -> None:
-        """Foreground deletion: delete dependents first; the owner goes when none are left."""
-        metadata = obj["metadata"]
-        if FOREGROUND not in (metadata.get("finalizers") or ()):
-            return
-        dependents = self.store.dependents(metadata["uid"])
-        if dependents:
-            for kind, namespace, name in dependents:
-                dependent = self.store.get(kind, namespace, name)
-                if dependent is not None and not dependent["metadata"].get("deletionTimestamp"):
-                    self._delete(dependent, "Foreground")
-            if self.store.dependents(metadata["uid"]):
-                return
-        updated = dict(obj)
-        updated["metadata"] = dict(metadata, finalizers=[f for f in metadata["finalizers"] if f != FOREGROUND])
-        self.api.commit(resource_for_kind(obj["kind"]), updated)
-
-    def _finish_termination(self, pod: dict, now: float) -> None:
-        """A deleted pod goes once its grace period is over and it has no finalizers."""
-        metadata = pod["metadata"]
-        due = parse_rfc3339(metadata["deletionTimestamp"])
-        if now < due:
-            self.wake_at(due, "Pod", metadata.get("namespace", ""), metadata["name"])
-        elif not metadata.get("finalizers"):
-            self.store.remove("Pod", metadata.get("namespace", ""), metadata["name"])
-
-    # --- scheduler + kubelet ------------------------------------------------------------
-
-    def _nodes(self) -> tuple[list[str], dict[str, str]]:
-        if self._node_cache is None:
-            ready, addresses = [], {}
-            for node in self.store.list("Node"):
-                name = node["metadata"]["name"]
-                status = node.get("status") or {}
-                condition = find_condition(status.get("conditions"), "Ready")
-                if not (node.get("spec") or {}).get("unschedulable") and (
-                        condition is None or condition.get("status") == "True"):
-                    ready.append(name)
-                addresses[name] = next((a["address"] for a in status.get("addresses") or ()
-                                        if a.get("type") == "InternalIP"), "10.0.0.1")
-            self._node_cache = (ready, addresses)
-        return self._node_cache
-
-    def _node_ip(self, node_name: str) -> str:
-        return self._nodes()[1].get(node_name, "10.0.0.1")
-
     def _pod(self, pod: dict, now: float) -> None:
-        metadata = pod["metadata"]
-        phase = (pod.get("status") or {}).get("phase")
-        if phase in ("Succeeded", "Failed") or metadata.get("deletionTimestamp"):
-            return
-        node_name = pod["spec"].get("nodeName")
-        if not node_name:
-            nodes = self._nodes()[0]
-            if not nodes:
-                status = dict(pod.get("status") or {}, phase="Pending", conditions=[{
-                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
-                    "lastTransitionTime": rfc3339(now),
-                    "message": "0/0 nodes are available: no ready nodes."}])
-                if status != pod.get("status"):
-                    self.api.update_status(pod, status)
-                self.wake_at(now + 1, "Pod", metadata.get("namespace", ""), metadata["name"])
+        if not pod["spec"].get("nodeName"):
+            pod = self.scheduler.schedule(pod, now)
+            if pod is None:
                 return
-            node_name = nodes[self._node_cursor % len(nodes)]
-            self._node_cursor += 1
-            pod = dict(pod, spec=dict(pod["spec"], nodeName=node_name))
-            pod["metadata"] = dict(metadata)
-            status, next_change = kubelet.pod_status(pod, now, self._node_ip(node_name))
-            pod["status"] = status
-            self.store.put("Pod", pod)
-        else:
-            status, next_change = kubelet.pod_status(pod, now, self._node_ip(node_name))
-            if status != pod.get("status"):
-                self.api.update_status(pod, status)
-        if next_change is not None:
-            self.wake_at(next_change, "Pod", metadata.get("namespace", ""), metadata["name"])
+        self.kubelets.sync(pod, now)
 
-    # --- jobs ---------------------------------------------------------------------------
-
-    def _create_pod(self, namespace: str, pod: dict, into: list) -> ApiError | None:
-        """Create a controller's pod and append it to `into`; the refusal when admission
-        (Pod Security) refuses it, as a real server refuses a controller's pods."""
-        try:
-            into.append(self.api.create(resource_for_kind("Pod"), namespace, pod))
-        except ApiError as refused:
-            if refused.code != 403:
-                raise
-            return refused
-        return None
-
-    def _owned_pods(self, owner: dict) -> list[dict]:
-        pods = []
-        for kind, namespace, name in self.store.dependents(owner["metadata"]["uid"]):
-            if kind == "Pod":
-                pod = self.store.get("Pod", namespace, name)
-                if pod is not None and (controller_of(pod) or {}).get("uid") == owner["metadata"]["uid"]:
-                    pods.append(pod)
-        return pods
-
-    def _job(self, job: dict, now: float) -> None:
-        spec, status = job["spec"], dict(job.get("status") or {})
-        conditions = list(status.get("conditions") or [])
-        finished = any(c["type"] in ("Complete", "Failed") and c["status"] == "True" for c in conditions)
-        pods = self._owned_pods(job)
-        active = [p for p in pods if is_active(p)]
-        # Pods deleted by someone else keep counting: the real controller tracks them with
-        # finalizers; here the counts never go down.
-        succeeded = max(sum(1 for p in pods if p["status"].get("phase") == "Succeeded"), status.get("succeeded", 0))
-        failed = max(sum(1 for p in pods if p["status"].get("phase") == "Failed"), status.get("failed", 0))
-        completions = spec.get("completions") or 1
-        namespace, name = job["metadata"]["namespace"], job["metadata"]["name"]
-
-        if finished:
-            if self._job_expired(job, conditions, now):
-                return
-        elif spec.get("suspend"):
-            for pod in active:
-                self._delete(pod, "Background")
-            active = []
-            suspended = find_condition(conditions, "Suspended")
-            if not suspended or suspended["status"] != "True":
-                conditions = [c for c in conditions if c["type"] != "Suspended"]
-                conditions.append(condition("Suspended", True, "JobSuspended", "Job suspended", now))
-        else:
-            if find_condition(conditions, "Suspended"):
-                conditions = [c for c in conditions if c["type"] != "Suspended"]
-                conditions.append(condition("Suspended", False, "JobResumed", "Job resumed", now))
-            started = parse_rfc3339(status.setdefault("startTime", rfc3339(now)))
-            deadline = spec.get("activeDeadlineSeconds")
-            failure_target = find_condition(conditions, "FailureTarget")
-            if failure_target is None and find_condition(conditions, "SuccessCriteriaMet") is None:
-                # Newer servers announce the outcome first (FailureTarget / SuccessCriteriaMet),
-                # then settle it (Failed / Complete) once no pod is left running.
-                if failed > spec.get("backoffLimit", 6):
-                    conditions.append(condition("FailureTarget", True, "BackoffLimitExceeded",
-                                                "Job has reached the specified backoff limit", now))
-                elif deadline is not None and now >= started + deadline:
-                    conditions.append(condition("FailureTarget", True, "DeadlineExceeded",
-                                                "Job was active longer than specified deadline", now))
-                elif succeeded >= completions:
-                    conditions.append(condition("SuccessCriteriaMet", True, "CompletionsReached",
-                                                "Reached expected number of succeeded pods", now))
-                else:
-                    wanted = min(spec.get("parallelism", 1), completions - succeeded) - len(active)
-                    for _ in range(max(0, wanted)):
-                        pod = pod_from_template(job, spec["template"], None, f"{name}-", {})
-                        if self._create_pod(namespace, pod, active) is not None:
-                            break  # refused (Pod Security): the real controller retries, in vain
-                    if deadline is not None:
-                        self.wake_at(started + deadline, "Job", namespace, name)
-            elif failure_target is not None:
-                for pod in active:
-                    self._delete(pod, "Background")
-                active = []
-                conditions.append(condition("Failed", True, failure_target["reason"], failure_target["message"], now))
-            elif not active:
-                conditions.append(condition("Complete", True, "CompletionsReached",
-                                            "Reached expected number of succeeded pods", now))
-                status["completionTime"] = rfc3339(now)
-        status.update(active=len(active), succeeded=succeeded, failed=failed,
-                      ready=sum(1 for p in active if is_ready(p)), terminating=0, uncountedTerminatedPods={},
-                      conditions=conditions)
-        if not conditions:
-            del status["conditions"]
-        for key in ("active", "succeeded", "failed"):
-            if status[key] == 0:
-                del status[key]
-        if status != job.get("status"):
-            self.api.update_status(job, status)
-
-    def _job_expired(self, job: dict, conditions: list, now: float) -> bool:
-        """The TTL-after-finished controller: delete a finished Job (and its pods) after
-        spec.ttlSecondsAfterFinished."""
-        ttl = job["spec"].get("ttlSecondsAfterFinished")
-        if ttl is None:
-            return False
-        finish = next((c["lastTransitionTime"] for c in conditions
-                       if c["type"] in ("Complete", "Failed") and c["status"] == "True"), None)
-        expires = parse_rfc3339(finish) + ttl
-        if now < expires:
-            self.wake_at(expires, "Job", job["metadata"]["namespace"], job["metadata"]["name"])
-            return False
-        self._delete(job, "Background")
-        return True
-
-    # --- replicasets --------------------------------------------------------------------
-
-    def _replicaset(self, rs: dict, now: float) -> None:
-        spec = rs["spec"]
-        metadata = rs["metadata"]
-        pods = self._owned_pods(rs)
-        for pod in pods:
-            if pod["status"].get("phase") in ("Failed", "Succeeded"):
-                self._delete(pod, "Background")  # replaced below, as the real controller does
-        active = [p for p in pods if is_active(p)]
-        wanted = spec.get("replicas", 1)
-        conditions = [c for c in (rs.get("status") or {}).get("conditions") or [] if c["type"] != "ReplicaFailure"]
-        template_annotations = (spec["template"].get("metadata") or {}).get("annotations") or {}
-        if len(active) < wanted:
-            if template_annotations.get(POD_CREATE_FAILURE) == "true":
-                conditions.append(condition("ReplicaFailure", True, "FailedCreate",
-                                            f'pods "{metadata["name"]}-" is forbidden: simulated pod creation failure',
-                                            now, (rs.get("status") or {}).get("conditions")))
-            else:
-                for _ in range(wanted - len(active)):
-                    pod = pod_from_template(rs, spec["template"], None, f'{metadata["name"]}-', {})
-                    refused = self._create_pod(metadata["namespace"], pod, active)
-                    if refused is not None:
-                        # The first refusal stays: each retry names a new pod, and a status that
-                        # changed on every pass would never settle.
-                        before = find_condition((rs.get("status") or {}).get("conditions"), "ReplicaFailure")
-                        conditions.append(before if before and before["status"] == "True" else
-                                          condition("ReplicaFailure", True, "FailedCreate", refused.message, now))
-                        break
-        elif len(active) > wanted:
-            # Scale down not-ready pods first, then the newest.
-            ranked = sorted(active, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]), reverse=False)
-            for pod in ranked[: len(active) - wanted]:
-                self._delete(pod, "Background")
-                active.remove(pod)
-        ready = [p for p in active if is_ready(p)]
-        status = {
-            "replicas": len(active),
-            "fullyLabeledReplicas": len(active),
-            "readyReplicas": len(ready),
-            "availableReplicas": len(ready),
-            "observedGeneration": metadata.get("generation", 1),
-        }
-        if conditions:
-            status["conditions"] = conditions
-        if status != rs.get("status"):
-            self.api.update_status(rs, status)
-
-    # --- deployments --------------------------------------------------------------------
-
-    def _deployment(self, deployment: dict, now: float) -> None:
-        spec, metadata = deployment["spec"], deployment["metadata"]
-        namespace, name = metadata["namespace"], metadata["name"]
-        pod_hash = template_hash(spec["template"])
-        owned = [self.store.get(kind, ns, n) for kind, ns, n in self.store.dependents(metadata["uid"])
-                 if kind == "ReplicaSet"]
-        owned = [rs for rs in owned if rs is not None]
-        new_rs = next((rs for rs in owned if rs["metadata"].get("labels", {}).get("pod-template-hash") == pod_hash), None)
-        replicas = spec.get("replicas", 1)
-        revision = str(1 + max((int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", 0))
-                                for rs in owned), default=0))
-        if new_rs is None:
-            template = json.loads(json.dumps(spec["template"]))
-            template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = pod_hash
-            selector = json.loads(json.dumps(spec["selector"]))
-            selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
-            rs = {
-                "apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": {
-                    "name": f"{name}-{pod_hash}", "namespace": namespace,
-                    "labels": dict(template["metadata"]["labels"]),
-                    "annotations": {"deployment.kubernetes.io/revision": revision,
-                                    "deployment.kubernetes.io/desired-replicas": str(replicas)},
-                    "ownerReferences": [owner_reference(deployment)],
-                },
-                "spec": {"replicas": 0 if owned else replicas, "selector": selector, "template": template,
-                         "minReadySeconds": spec.get("minReadySeconds", 0)},
-            }
-            try:
-                new_rs = self.api.create(resource_for_kind("ReplicaSet"), namespace, rs)
-            except ApiError as error:
-                if error.code != 409:
-                    raise
-                return
-        old_rs = sorted((rs for rs in owned if rs["metadata"]["uid"] != new_rs["metadata"]["uid"]),
-                        key=lambda rs: rs["metadata"]["creationTimestamp"])
-        surge, unavailable = rollout_bounds(spec, replicas)
-        new_target, old_targets = rollout_step(spec, replicas, new_rs, old_rs, surge, unavailable)
-        for rs, target in [(new_rs, new_target), *zip(old_rs, old_targets, strict=True)]:
-            if rs["spec"].get("replicas", 0) != target:
-                updated = dict(rs, spec=dict(rs["spec"], replicas=target))
-                updated["metadata"] = dict(rs["metadata"])
-                committed = self.api.commit(resource_for_kind("ReplicaSet"), updated)
-                if rs is new_rs:
-                    new_rs = committed
-                else:
-                    old_rs[old_rs.index(rs)] = committed
-
-        all_rs = [*old_rs, new_rs]
-        total = sum((r.get("status") or {}).get("replicas", 0) for r in all_rs)
-        ready = sum((r.get("status") or {}).get("readyReplicas", 0) for r in all_rs)
-        available = sum((r.get("status") or {}).get("availableReplicas", 0) for r in all_rs)
-        updated_count = (new_rs.get("status") or {}).get("replicas", 0)
-        new_available = (new_rs.get("status") or {}).get("availableReplicas", 0)
-        previous = (deployment.get("status") or {}).get("conditions") or []
-        max_unavailable = unavailable
-        conditions = []
-        has_minimum = available >= replicas - max_unavailable
-        conditions.append(condition(
-            "Available", has_minimum, "MinimumReplicasAvailable" if has_minimum else "MinimumReplicasUnavailable",
-            "Deployment has minimum availability." if has_minimum else "Deployment does not have minimum availability.",
-            now, previous))
-        rs_name = new_rs["metadata"]["name"]
-        complete = updated_count == replicas and new_available == replicas and total == replicas
-        progressing = find_condition(previous, "Progressing")
-        # The progress clock restarts when the template changes (a new ReplicaSet).
-        rs_created = parse_rfc3339(new_rs["metadata"]["creationTimestamp"])
-        deadline = rs_created + spec.get("progressDeadlineSeconds", 600)
-        if complete:
-            progress = condition("Progressing", True, "NewReplicaSetAvailable",
-                                 f'ReplicaSet "{rs_name}" has successfully progressed.', now, previous)
-        elif progressing and progressing.get("reason") == "ProgressDeadlineExceeded" and \
-                progressing.get("message", "").startswith(f'ReplicaSet "{rs_name}"'):
-            progress = progressing
-        elif now >= deadline:
-            progress = condition("Progressing", False, "ProgressDeadlineExceeded",
-                                 f'ReplicaSet "{rs_name}" has timed out progressing.', now, previous)
-        else:
-            reason = "NewReplicaSetCreated" if progressing is None else "ReplicaSetUpdated"
-            progress = condition("Progressing", True, reason, f'ReplicaSet "{rs_name}" is progressing.', now, previous)
-            self.wake_at(deadline, "Deployment", namespace, name)
-        if progressing and progress["status"] == progressing["status"] and progress["reason"] == progressing["reason"]:
-            progress = dict(progressing)
-        progress.setdefault("lastUpdateTime", rfc3339(now))
-        conditions.append(progress)
-        conditions[0].setdefault("lastUpdateTime", conditions[0]["lastTransitionTime"])
-        failure = find_condition((new_rs.get("status") or {}).get("conditions"), "ReplicaFailure")
-        if failure:
-            conditions.append(dict(failure))
-        status = {
-            "observedGeneration": metadata.get("generation", 1),
-            "replicas": total,
-            "updatedReplicas": updated_count,
-            "readyReplicas": ready,
-            "availableReplicas": available,
-            "conditions": conditions,
-        }
-        if total - available > 0:
-            status["unavailableReplicas"] = total - available
-        for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
-            if status[key] == 0:
-                del status[key]
-        annotations = metadata.get("annotations") or {}
-        if annotations.get("deployment.kubernetes.io/revision") != new_rs["metadata"]["annotations"].get(
-                "deployment.kubernetes.io/revision"):
-            updated = dict(deployment, status=status)
-            updated["metadata"] = dict(metadata, annotations={
-                **annotations,
-                "deployment.kubernetes.io/revision": new_rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
-            })
-            self.store.put("Deployment", updated)
-        elif status != deployment.get("status"):
-            self.api.update_status(deployment, status)
-
-    # --- statefulsets -------------------------------------------------------------------
-
-    def _statefulset(self, sts: dict, now: float) -> None:
-        spec, metadata = sts["spec"], sts["metadata"]
-        namespace, name = metadata["namespace"], metadata["name"]
-        replicas = spec.get("replicas", 1)
-        revision = f"{name}-{template_hash(spec['template'])}"
-        pods = {p["metadata"]["name"]: p for p in self._owned_pods(sts)}
-        for pod in list(pods.values()):
-            if pod["status"].get("phase") in ("Failed", "Succeeded"):
-                self._delete(pod, "Background")
-                del pods[pod["metadata"]["name"]]
-        ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
-        for ordinal in range(replicas):
-            pod_name = f"{name}-{ordinal}"
-            if pod_name in pods:
-                if ordered and not is_ready(pods[pod_name]):
-                    break
-                continue
-            if self.store.get("Pod", namespace, pod_name) is not None:
-                break  # a pod of that name not owned by us (or being replaced): wait
-            labels = {"statefulset.kubernetes.io/pod-name": pod_name, "apps.kubernetes.io/pod-index": str(ordinal),
-                      "controller-revision-hash": revision}
-            pod = pod_from_template(sts, spec["template"], pod_name, None, labels)
-            pod["spec"]["hostname"] = pod_name
-            if spec.get("serviceName"):
-                pod["spec"]["subdomain"] = spec["serviceName"]
-            created = []
-            if self._create_pod(namespace, pod, created) is not None:
-                break  # refused (Pod Security): no later ordinal either
-            pods[pod_name] = created[0]
-            if ordered:
-                break
-        for pod_name, pod in sorted(pods.items(), key=lambda item: -int(item[0].rsplit("-", 1)[1])):
-            if int(pod_name.rsplit("-", 1)[1]) >= replicas:
-                self._delete(pod, "Background")
-                del pods[pod_name]
-        active = [p for p in pods.values() if is_active(p)]
-        ready = sum(1 for p in active if is_ready(p))
-        status = {
-            "observedGeneration": metadata.get("generation", 1),
-            "replicas": len(active),
-            "readyReplicas": ready,
-            "availableReplicas": ready,
-            "currentReplicas": len(active),
-            "updatedReplicas": len(active),
-            "currentRevision": revision,
-            "updateRevision": revision,
-            "collisionCount": 0,
-        }
-        if status != sts.get("status"):
-            self.api.update_status(sts, status)
-
-    # --- KServe InferenceServices ------------------------------------------------------
-
-    def _inference_service(self, isvc: dict, now: float) -> None:
-        """Status as KServe's controller reports it: not Ready while the predictor starts, then
-        Ready with a URL `kubesim.io/ready-seconds` (default 5) after creation. Runs no pods."""
-        metadata = isvc["metadata"]
-        namespace, name = metadata["namespace"], metadata["name"]
-        annotations = metadata.get("annotations") or {}
-        try:
-            delay = float(annotations.get(kubelet.READY_SECONDS, INFERENCE_SERVICE_READY_SECONDS))
-        except ValueError:
-            delay = INFERENCE_SERVICE_READY_SECONDS
-        ready_at = parse_rfc3339(metadata["creationTimestamp"]) + delay
-        ready = now >= ready_at
-        previous = (isvc.get("status") or {}).get("conditions")
-        if ready:
-            reason, message = "", ""
-        else:
-            reason, message = "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
-            self.wake_at(ready_at, "InferenceService", namespace, name)
-        status = {
-            "observedGeneration": metadata.get("generation", 1),
-            "conditions": [
-                condition("IngressReady", True, "", "", now, previous),
-                condition("PredictorReady", ready, reason, message, now, previous),
-                condition("Ready", ready, reason, message, now, previous),
-            ],
-        }
-        if ready:
-            status["url"] = f"http://{name}.{namespace}.example.com"
-            status["address"] = {"url": f"http://{name}-predictor.{namespace}.svc.cluster.local"}
-        if status != isvc.get("status"):
-            self.api.update_status(isvc, status)
+    def _quota(self, quota: dict, now: float) -> None:
+        status = quota_status(self.store, quota, now, BY_KIND_OR_QUALIFIED)
+        if status != quota.get("status"):
+            self.api.update_status(quota, status)

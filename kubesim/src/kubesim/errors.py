@@ -23,7 +23,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.reason = reason or REASONS.get(code, "Unknown")
+        self.reason = REASONS.get(code, "Unknown") if reason is None else reason  # "": none, as a proxy error
         self.details = details
 
     def status(self) -> dict:
@@ -37,9 +37,10 @@ def status_object(code: int, message: str, reason: str, details: dict | None = N
         "metadata": {},
         "status": "Failure" if code >= 400 else "Success",
         "message": message,
-        "reason": reason,
-        "code": code,
     }
+    if reason:
+        body["reason"] = reason
+    body["code"] = code
     if details is not None:
         body["details"] = details
     return body
@@ -74,6 +75,8 @@ def conflict(resource: str, name: str, why: str, group: str = "") -> ApiError:
 def invalid(kind: str, name: str, causes: list[tuple[str, str, str]], group: str = "") -> ApiError:
     """causes: (field, reason, message) e.g. ("spec.containers", "FieldValueRequired", "Required value")."""
     summary = ", ".join(f"{field}: {message}" for field, _, message in causes)
+    if len(causes) > 1:
+        summary = f"[{summary}]"  # the server brackets a list of errors
     details = {
         "name": name,
         "kind": kind,
@@ -86,3 +89,25 @@ def invalid(kind: str, name: str, causes: list[tuple[str, str, str]], group: str
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message, "BadRequest")
+
+
+def forbidden(resource: str, name: str, why: str, group: str = "", causes: list | None = None) -> ApiError:
+    """403 as admission answers it: `pods "x" is forbidden: <why>`."""
+    qualified = f"{resource}.{group}" if group else resource
+    details = {"name": name, "kind": resource}
+    if group:
+        details["group"] = group
+    if causes:
+        details["causes"] = [{"reason": reason, "message": message, "field": field} for field, reason, message in causes]
+    return ApiError(403, f'{qualified} "{name}" is forbidden: {why}', "Forbidden", details)
+
+
+def uid_conflict(kind: str, name: str, sent: str, stored: str, group: str = "") -> ApiError:
+    """409 for a delete whose preconditions.uid is not the object's (the storage layer's words)."""
+    qualified = f"{kind}.{group}" if group else kind
+    details = {"name": name, "kind": kind}
+    if group:
+        details["group"] = group
+    return ApiError(409, f'Operation cannot be fulfilled on {qualified} "{name}": the UID in the precondition ({sent}) '
+                         f"does not match the UID in record ({stored}). The object might have been deleted and then "
+                         "recreated", "Conflict", details)

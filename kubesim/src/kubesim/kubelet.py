@@ -1,211 +1,187 @@
-"""The simulated kubelet: a pod's whole life is a pure function of its annotations, its
-creation time and the clock, so advancing the clock by any amount gives the same result.
+"""The simulated kubelets, one per node: heartbeats, the pods bound to the node, graceful
+termination, and whether the node answers at all.
 
-Annotations (on the pod, or on a workload's pod template):
-
-| annotation                          | effect                                                         |
-|-------------------------------------|----------------------------------------------------------------|
-| kubesim.io/start-seconds            | Pending -> Running after N s (default 1)                       |
-| kubesim.io/run-seconds              | containers terminate N s after starting (absent: run forever)  |
-| kubesim.io/exit-code                | exit code at termination: 0 -> Succeeded, else Failed (def. 0) |
-| kubesim.io/ready-seconds            | Ready N s after starting (default 0)                           |
-| kubesim.io/image-pull-failure       | "true": stays Pending, waiting ErrImagePull/ImagePullBackOff   |
-| kubesim.io/crash-loop               | "true": Running, waiting CrashLoopBackOff, restartCount grows  |
-| kubesim.io/log-lines-per-second     | log growth per container (default 1)                           |
-| kubesim.io/termination-seconds      | a deleted pod stays Terminating N s (default 0), see api.py    |
-| kubesim.io/node-lost-seconds        | its node stops reporting N s after the start: phase Unknown    |
+- Heartbeats: the node's Lease in `kube-node-lease` is renewed every `LEASE_RENEW_SECONDS`;
+  the node's Ready condition says what the kubelet reports (`Simulator.set_node_ready`).
+  `Simulator.stop_kubelet(node)` stops everything (the node is lost: no heartbeats, no status
+  updates, no logs, deletions never finish); the node-lifecycle controller notices.
+- Pods: their status is what `podlife` computes from their annotations, the time they were
+  bound (PodScheduled) and the clock, written only when it changes.
+- Graceful deletion: a deleted pod's containers exit after `kubesim.io/termination-seconds`
+  (default 0, at most its grace period), then the kubelet deletes it for good, never before
+  the next tick: the pod is seen with its `deletionTimestamp` first.
 """
 
+import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kubesim.clock import parse_rfc3339, rfc3339
+from kubesim.clock import parse_rfc3339, rfc3339_micro
+from kubesim.errors import ApiError
+from kubesim.nodes import ready_conditions
+from kubesim.podlife import Timeline, pod_status, termination_due
+from kubesim.resources import resource_for_kind
 
-START_SECONDS = "kubesim.io/start-seconds"
-RUN_SECONDS = "kubesim.io/run-seconds"
-EXIT_CODE = "kubesim.io/exit-code"
-READY_SECONDS = "kubesim.io/ready-seconds"
-IMAGE_PULL_FAILURE = "kubesim.io/image-pull-failure"
-CRASH_LOOP = "kubesim.io/crash-loop"
-LOG_RATE = "kubesim.io/log-lines-per-second"
-NODE_LOST_SECONDS = "kubesim.io/node-lost-seconds"
-CRASH_PERIOD = 10.0  # seconds between simulated crash-loop restarts
-IMAGE_PULL_BACKOFF_AFTER = 5.0  # ErrImagePull first, ImagePullBackOff afterwards
-
-
-def _number(annotations: dict, key: str, default: float | None) -> float | None:
-    value = annotations.get(key)
-    if value is None:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        return default
+KUBELET = "kubelet"
+LEASE_RENEW_SECONDS = 10.0
+LEASE_DURATION_SECONDS = 40
+LEASE_NAMESPACE = "kube-node-lease"
+POD = resource_for_kind("Pod")
+LEASE = resource_for_kind("Lease")
 
 
-@dataclass(frozen=True)
-class Timeline:
-    created: float
-    start_at: float
-    ready_at: float
-    finish_at: float | None
-    exit_code: int
-    image_pull_failure: bool
-    crash_loop: bool
-    log_rate: float
-    node_lost_at: float | None = None
+@dataclass
+class Agent:
+    """One node's kubelet."""
 
-    def node_lost(self, now: float) -> bool:
-        return self.node_lost_at is not None and now >= self.node_lost_at and not self.finished(now)
-
-    def started(self, now: float) -> bool:
-        return not self.image_pull_failure and now >= self.start_at
-
-    def finished(self, now: float) -> bool:
-        return not self.crash_loop and self.finish_at is not None and self.started(now) and now >= self.finish_at
-
-    def log_end(self, now: float) -> float:
-        """Logs grow until the containers stop."""
-        if self.finish_at is not None and not self.crash_loop:
-            return min(now, self.finish_at)
-        return now
+    running: bool = True
+    ready: bool = True  # what it reports in the Ready condition
+    lost_by: set = field(default_factory=set)  # pods whose node-lost-seconds already stopped it
 
 
-def timeline(pod: dict) -> Timeline:
-    metadata = pod["metadata"]
-    annotations = metadata.get("annotations") or {}
-    created = parse_rfc3339(metadata["creationTimestamp"])
-    start_at = created + max(0.0, _number(annotations, START_SECONDS, 1.0))
-    run = _number(annotations, RUN_SECONDS, None)
-    lost = _number(annotations, NODE_LOST_SECONDS, None)
-    return Timeline(
-        created=created,
-        start_at=start_at,
-        ready_at=start_at + max(0.0, _number(annotations, READY_SECONDS, 0.0)),
-        finish_at=None if run is None else start_at + max(0.0, run),
-        exit_code=int(_number(annotations, EXIT_CODE, 0) or 0),
-        image_pull_failure=annotations.get(IMAGE_PULL_FAILURE) == "true",
-        crash_loop=annotations.get(CRASH_LOOP) == "true",
-        log_rate=max(0.0, _number(annotations, LOG_RATE, 1.0)),
-        node_lost_at=None if lost is None else start_at + max(0.0, lost),
-    )
-
-
-def _pod_ip(uid: str) -> str:
+def pod_ip(uid: str) -> str:
     digest = hashlib.sha256(uid.encode()).digest()
     return f"10.244.{digest[0]}.{max(digest[1], 2)}"
 
 
-def _container_id(uid: str, name: str, attempt: int = 0) -> str:
-    return "containerd://" + hashlib.sha256(f"{uid}/{name}/{attempt}".encode()).hexdigest()
+def bound_at(pod: dict) -> float:
+    """When the pod was bound to its node: its PodScheduled condition, else its creation."""
+    for condition in (pod.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "True" \
+                and condition.get("lastTransitionTime"):
+            return parse_rfc3339(condition["lastTransitionTime"])
+    return parse_rfc3339(pod["metadata"]["creationTimestamp"])
 
 
-def _image_id(image: str) -> str:
-    return f"{image.split(':')[0]}@sha256:" + hashlib.sha256(image.encode()).hexdigest()
+class Kubelets:
+    def __init__(self, manager):
+        self.manager = manager
+        self.api = manager.api
+        self.store = manager.store
+        self.agents: dict[str, Agent] = {}
+        self._termination_seen: dict[str, int] = {}  # pod uid -> tick its deletion was first seen
 
+    def agent(self, node: str) -> Agent | None:
+        if node not in self.agents:
+            obj = self.store.get("Node", "", node)
+            if obj is None:
+                return None
+            ready = next((c for c in (obj.get("status") or {}).get("conditions") or () if c.get("type") == "Ready"), {})
+            self.agents[node] = Agent(ready=ready.get("status", "True") == "True")
+            self.manager.mark(("kubelet", node, "", ""))
+        return self.agents[node]
 
-def _condition(kind: str, ok: bool, since: float, reason: str | None = None) -> dict:
-    condition = {"type": kind, "status": "True" if ok else "False", "lastProbeTime": None,
-                 "lastTransitionTime": rfc3339(since)}
-    if reason and not ok:
-        condition["reason"] = reason
-    return condition
+    def answers(self, node: str) -> bool:
+        agent = self.agent(node)
+        return agent is not None and agent.running
 
+    # --- the node -----------------------------------------------------------------------
 
-def pod_status(pod: dict, now: float, host_ip: str) -> tuple[dict, float | None]:
-    """The status the kubelet would report at `now`, and when it next changes (None: never)."""
-    t = timeline(pod)
-    uid, pod_name = pod["metadata"]["uid"], pod["metadata"]["name"]
-    containers = pod["spec"].get("containers") or []
-    pod_ip = _pod_ip(uid)
-    started, finished = t.started(now), t.finished(now)
-    statuses = []
-    next_change: float | None = None
-    for container in containers:
-        name, image = container["name"], container.get("image", "")
-        status = {"name": name, "image": image, "imageID": "", "ready": False, "restartCount": 0,
-                  "started": False, "state": {}, "lastState": {}}
-        if t.image_pull_failure and now >= t.start_at:
-            backoff = now >= t.start_at + IMAGE_PULL_BACKOFF_AFTER
-            status["state"] = {"waiting": {
-                "reason": "ImagePullBackOff" if backoff else "ErrImagePull",
-                "message": f'Back-off pulling image "{image}": image not found' if backoff
-                else f'failed to pull and unpack image "{image}": image not found',
-            }}
-            if not backoff:
-                next_change = t.start_at + IMAGE_PULL_BACKOFF_AFTER
-        elif not started:
-            status["state"] = {"waiting": {"reason": "ContainerCreating"}}
-            next_change = t.start_at
-        elif t.crash_loop:
-            restarts = int((now - t.start_at) // CRASH_PERIOD) + 1
-            last_start = t.start_at + (restarts - 1) * CRASH_PERIOD
-            status.update(imageID=_image_id(image), restartCount=restarts,
-                          containerID=_container_id(uid, name, restarts))
-            status["state"] = {"waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off {int(CRASH_PERIOD)}s restarting failed container={name} pod={pod_name}_"
-                           f"{pod['metadata'].get('namespace', '')}({uid})",
-            }}
-            status["lastState"] = {"terminated": {"exitCode": t.exit_code or 1, "reason": "Error",
-                                                  "startedAt": rfc3339(last_start), "finishedAt": rfc3339(last_start)}}
-            next_change = t.start_at + restarts * CRASH_PERIOD
-        elif finished:
-            status.update(imageID=_image_id(image), containerID=_container_id(uid, name))
-            status["state"] = {"terminated": {
-                "exitCode": t.exit_code, "reason": "Completed" if t.exit_code == 0 else "Error",
-                "startedAt": rfc3339(t.start_at), "finishedAt": rfc3339(t.finish_at),
-                "containerID": _container_id(uid, name),
-            }}
+    def start(self, node: str) -> None:
+        agent = self.agent(node)
+        if agent is None or agent.running:
+            return
+        agent.running = True
+        self.manager.mark(("kubelet", node, "", ""))
+        for namespace, name in self.manager.scheduler.pods_on(node):  # catch up on everything missed
+            self.manager.mark(("Pod", namespace, name, ""))
+
+    def stop(self, node: str) -> None:
+        agent = self.agent(node)
+        if agent is not None:
+            agent.running = False
+
+    def set_ready(self, node: str, ready: bool) -> None:
+        agent = self.agent(node)
+        if agent is not None:
+            agent.ready = ready
+            self.manager.mark(("kubelet", node, "", ""))
+
+    def heartbeat(self, node_name: str, now: float) -> None:
+        """Renew the node's Lease; post the node's conditions when what it reports changed."""
+        agent = self.agent(node_name)
+        node = self.store.get("Node", "", node_name)
+        if agent is None or node is None or not agent.running:
+            return
+        lease = self.store.get("Lease", LEASE_NAMESPACE, node_name)
+        renew = rfc3339_micro(now)
+        if lease is None:
+            body = {"metadata": {"name": node_name, "ownerReferences": [
+                {"apiVersion": "v1", "kind": "Node", "name": node_name, "uid": node["metadata"]["uid"]}]},
+                "spec": {"holderIdentity": node_name, "leaseDurationSeconds": LEASE_DURATION_SECONDS,
+                         "renewTime": renew}}
+            with contextlib.suppress(ApiError):  # no kube-node-lease namespace: no Lease, status only
+                self.api.create(LEASE, LEASE_NAMESPACE, body, manager=KUBELET)
         else:
-            ready = now >= t.ready_at
-            status.update(imageID=_image_id(image), containerID=_container_id(uid, name), ready=ready, started=True)
-            status["state"] = {"running": {"startedAt": rfc3339(t.start_at)}}
-            candidates = [x for x in (t.ready_at, t.finish_at) if x is not None and x > now]
-            next_change = min(candidates) if candidates else None
-        statuses.append(status)
+            self.api.update(lease, {"spec": dict(lease["spec"], renewTime=renew)}, KUBELET)
+        status = node.get("status") or {}
+        ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+        reported = "True" if agent.ready else "False"
+        if ready is None or ready.get("status") != reported:
+            self.api.update_status(node, dict(status, conditions=ready_conditions(agent.ready, now, now)), KUBELET)
+        self.manager.wake_at(now + LEASE_RENEW_SECONDS, "kubelet", node_name, "")
 
-    node_lost = t.node_lost(now)
-    if node_lost:
-        # What the node controller reports when a kubelet stops posting status.
-        phase = "Unknown"
-    elif finished:
-        phase = "Succeeded" if t.exit_code == 0 else "Failed"
-    elif started:
-        phase = "Running"
-    else:
-        phase = "Pending"
-    all_ready = bool(statuses) and all(s["ready"] for s in statuses)
-    if all_ready:
-        ready_since = t.ready_at
-    elif finished:
-        ready_since = t.finish_at
-    elif started and not t.crash_loop:
-        ready_since = t.start_at
-    else:
-        ready_since = t.created
-    reason = "PodCompleted" if finished else "ContainersNotReady"
-    status = {
-        "phase": phase,
-        "conditions": [
-            _condition("PodReadyToStartContainers", started and not finished, t.start_at if started else t.created),
-            _condition("Initialized", True, t.created, None if not finished else "PodCompleted"),
-            _condition("Ready", all_ready, ready_since, reason),
-            _condition("ContainersReady", all_ready, ready_since, reason),
-            _condition("PodScheduled", True, t.created),
-        ],
-        "hostIP": host_ip,
-        "hostIPs": [{"ip": host_ip}],
-        "podIP": pod_ip,
-        "podIPs": [{"ip": pod_ip}],
-        "startTime": rfc3339(t.created),
-        "containerStatuses": statuses,
-        "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
-    }
-    if node_lost:
-        status["reason"] = "NodeLost"
-        status["message"] = f"Node {host_ip} which was running pod {pod_name} is unresponsive"
-        return status, None
-    if t.node_lost_at is not None and t.node_lost_at > now and not finished:
-        next_change = t.node_lost_at if next_change is None else min(next_change, t.node_lost_at)
-    return status, next_change
+    # --- pods ---------------------------------------------------------------------------
+
+    def node_ip(self, node_name: str) -> str:
+        for node in self.manager.scheduler.nodes():
+            if node["metadata"]["name"] == node_name:
+                for address in (node.get("status") or {}).get("addresses") or ():
+                    if address.get("type") == "InternalIP":
+                        return address["address"]
+        return "10.0.0.1"
+
+    def timeline(self, pod: dict) -> Timeline:
+        return Timeline.of(pod, bound_at(pod))
+
+    def sync(self, pod: dict, now: float) -> None:
+        """Report the status of a pod bound to a node whose kubelet answers."""
+        node_name = pod["spec"]["nodeName"]
+        agent = self.agent(node_name)
+        if agent is None or not agent.running:
+            return
+        metadata = pod["metadata"]
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return
+        t = self.timeline(pod)
+        lost_at = t.lost_at
+        if lost_at is not None and metadata["uid"] not in agent.lost_by and now >= lost_at and not t.finished(now):
+            agent.lost_by.add(metadata["uid"])
+            self.stop(node_name)
+            return
+        status = pod_status(pod, t, now, self.node_ip(node_name), pod_ip(metadata["uid"]),
+                            ready_to_start_condition=True)
+        status["qosClass"] = (pod.get("status") or {}).get("qosClass", "BestEffort")
+        if status != pod.get("status"):
+            self.api.update_status(pod, status, KUBELET)
+        next_change = t.next_change(now)
+        if next_change is not None:
+            self.manager.wake_at(next_change, "Pod", metadata.get("namespace", ""), metadata["name"])
+
+    def terminate(self, pod: dict, now: float) -> None:
+        """A deleted pod: once its containers have exited (and a tick has passed), delete it for good."""
+        metadata = pod["metadata"]
+        node_name = pod["spec"].get("nodeName")
+        if not node_name or not metadata.get("deletionGracePeriodSeconds"):
+            return  # not on a node, or already finished here (finalizers keep it)
+        agent = self.agent(node_name)
+        if agent is None or not agent.running:
+            return  # nobody stops the containers: the pod stays Terminating
+        uid = metadata["uid"]
+        first_tick = self._termination_seen.setdefault(uid, self.manager.ticks)
+        deleted_at = parse_rfc3339(metadata["deletionTimestamp"]) - metadata["deletionGracePeriodSeconds"]
+        due = termination_due(pod, deleted_at)
+        namespace = metadata.get("namespace", "")
+        if now < due:
+            self.manager.wake_at(due, "Pod", namespace, metadata["name"])
+            return
+        if self.manager.ticks <= first_tick:
+            self.manager.defer(("Pod", namespace, metadata["name"], ""))
+            return
+        self._termination_seen.pop(uid, None)
+        try:
+            self.api.delete(POD, namespace, metadata["name"], {"gracePeriodSeconds": 0, "preconditions": {"uid": uid}},
+                            manager=KUBELET)
+        except ApiError as error:
+            if error.code not in (404, 409):
+                raise

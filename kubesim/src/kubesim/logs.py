@@ -1,19 +1,23 @@
-"""Pod logs: deterministic lines computed from the pod's timeline, never stored.
+"""Pod logs, as the API server serves them through the node's kubelet: deterministic lines
+computed from the pod's life (`podlife`), never stored.
 
-Line i (1-based) of a container appears at `start + i / rate` seconds and reads
-`<pod>/<container> log line <i>`; `timestamps=true` prefixes it with an RFC3339Nano time.
+- a pod not bound to a node has no log yet: 204 No Content (an empty body);
+- a node whose kubelet does not answer: 500, the proxy's connection error;
+- otherwise the kubelet's answer: the lines of the container's current run (or, with
+  `previous=true`, the run before), or 400 with the kubelet's reason (waiting to start, no
+  previous run). Line i of a run appears at `start + i / rate` and reads
+  `<pod>/<container> log line <i>`; `timestamps=true` prefixes it with an RFC3339Nano time.
 """
 
-import math
 import time
 from dataclasses import dataclass
 
-from kubesim.clock import rfc3339_nano
-from kubesim.errors import bad_request
-from kubesim.kubelet import timeline
+from kubesim.clock import parse_rfc3339
+from kubesim.errors import ApiError, bad_request
+from kubesim.podlife import LogUnavailable, log_lines, log_run, log_window, termination_due
 
-MAX_LINES = 100_000  # a request without tailLines still answers in bounded time
 FOLLOW_POLL = 0.1
+KUBELET_PORT = 10250
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class LogOptions:
     since_seconds: float | None
     timestamps: bool
     limit_bytes: int | None
+    previous: bool
 
 
 def _int(query: dict, key: str) -> int | None:
@@ -32,7 +37,16 @@ def _int(query: dict, key: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise bad_request(f"invalid {key}: {value!r}") from None
+        raise bad_request(f'strconv.ParseInt: parsing "{value}": invalid syntax') from None
+
+
+def _stopped(pod: dict, now: float) -> bool:
+    """A deleted pod's containers have exited (SIGTERM): its log ends."""
+    metadata = pod["metadata"]
+    if not metadata.get("deletionTimestamp"):
+        return False
+    deleted_at = parse_rfc3339(metadata["deletionTimestamp"]) - (metadata.get("deletionGracePeriodSeconds") or 0)
+    return now >= termination_due(pod, deleted_at)
 
 
 class PodLogs:
@@ -51,61 +65,57 @@ class PodLogs:
         elif container not in names:
             raise bad_request(f"container {container} is not valid for pod {pod_name}")
         return LogOptions(container, _int(query, "tailLines"), _int(query, "sinceSeconds"),
-                          query.get("timestamps") in ("true", "1"), _int(query, "limitBytes"))
+                          query.get("timestamps") in ("true", "1"), _int(query, "limitBytes"),
+                          query.get("previous") in ("true", "1"))
 
-    def _check_started(self, pod: dict, options: LogOptions, now: float) -> None:
-        t = timeline(pod)
-        if not t.started(now):
-            why = "trying and failing to pull image" if t.image_pull_failure else "ContainerCreating"
-            raise bad_request(f'container "{options.container}" in pod "{pod["metadata"]["name"]}" '
-                              f"is waiting to start: {why}")
+    def _kubelet(self, pod: dict, options: LogOptions) -> bool:
+        """False: the pod is not on a node yet (no log). Raises 500 when its kubelet does not answer."""
+        node = pod["spec"].get("nodeName")
+        if not node:
+            return False
+        kubelets = self.sim.controllers.kubelets
+        if not kubelets.answers(node):
+            meta = pod["metadata"]
+            address = kubelets.node_ip(node)
+            url = f"https://{address}:{KUBELET_PORT}/containerLogs/{meta['namespace']}/{meta['name']}/{options.container}"
+            raise ApiError(500, f'Get "{url}": dial tcp {address}:{KUBELET_PORT}: connect: connection refused', "")
+        return True
 
-    @staticmethod
-    def _count(t, now: float) -> int:
-        if t.log_rate <= 0:
-            return 0
-        return max(0, math.floor((t.log_end(now) - t.start_at) * t.log_rate + 1e-9))
+    def _run(self, pod: dict, options: LogOptions, now: float):
+        t = self.sim.controllers.kubelets.timeline(pod)
+        try:
+            return t, log_run(pod, options.container, t, now, options.previous)
+        except LogUnavailable as error:
+            raise bad_request(str(error)) from None
 
-    def _lines(self, pod: dict, options: LogOptions, first: int, last: int) -> bytes:
-        t = timeline(pod)
-        prefix = f'{pod["metadata"]["name"]}/{options.container} log line '
-        out = []
-        for index in range(first + 1, last + 1):
-            line = f"{prefix}{index}"
-            if options.timestamps:
-                line = f"{rfc3339_nano(t.start_at + index / t.log_rate)} {line}"
-            out.append(line + "\n")
-        return "".join(out).encode()
-
-    def _window(self, pod: dict, options: LogOptions, now: float) -> tuple[int, int]:
-        t = timeline(pod)
-        last = self._count(t, now)
-        first = 0
-        if options.since_seconds is not None and t.log_rate > 0:
-            first = max(first, math.ceil((now - options.since_seconds - t.start_at) * t.log_rate - 1e-9) - 1)
-        if options.tail_lines is not None:
-            first = max(first, last - options.tail_lines)
-        first = max(first, last - MAX_LINES, 0)
-        return min(first, last), last
-
-    def read(self, pod: dict, options: LogOptions) -> bytes:
+    def read(self, pod: dict, options: LogOptions) -> bytes | None:
+        """The log text; None when the pod has no node yet (204)."""
+        if not self._kubelet(pod, options):
+            return None
         now = self.sim.clock.now()
-        self._check_started(pod, options, now)
-        first, last = self._window(pod, options, now)
-        data = self._lines(pod, options, first, last)
+        t, run = self._run(pod, options, now)
+        first, last = log_window(t, run, now, options.tail_lines, options.since_seconds)
+        data = log_lines(pod["metadata"]["name"], options.container, t, run, first, last, options.timestamps)
         if options.limit_bytes is not None:
             data = data[: options.limit_bytes]
         return data
 
     def follow(self, pod: dict, options: LogOptions, client_gone):
-        """Chunks of log text: what exists now, then new lines until the containers stop,
-        the pod goes away or the client disconnects."""
+        """An iterator of log text chunks: what exists now, then new lines until the run ends,
+        the pod goes away or the client disconnects. None when the pod has no node yet (204);
+        errors are raised here, before anything is streamed."""
+        if not self._kubelet(pod, options):
+            return None
         now = self.sim.clock.now()
-        self._check_started(pod, options, now)
-        first, last = self._window(pod, options, now)
+        t, run = self._run(pod, options, now)
+        return self._stream(pod, options, client_gone, t, run, now)
+
+    def _stream(self, pod: dict, options: LogOptions, client_gone, t, run, now: float):
+        first, last = log_window(t, run, now, options.tail_lines, options.since_seconds)
+        name = pod["metadata"]["name"]
         sent_bytes = 0
         budget = options.limit_bytes
-        chunk = self._lines(pod, options, first, last)
+        chunk = log_lines(name, options.container, t, run, first, last, options.timestamps)
         while True:
             if budget is not None:
                 chunk = chunk[: max(0, budget - sent_bytes)]
@@ -114,18 +124,15 @@ class PodLogs:
                 yield chunk
             if budget is not None and sent_bytes >= budget:
                 return
-            t = timeline(pod)
             now = self.sim.clock.now()
-            if t.finished(now) and self._count(t, now) <= last:
+            if options.previous or (run.end is not None and now >= run.end and t.log_count(run, now) <= last):
                 return
             time.sleep(FOLLOW_POLL)
             if client_gone():
                 return
-            namespace, name = pod["metadata"].get("namespace", ""), pod["metadata"]["name"]
-            current = self.sim.store.get("Pod", namespace, name)
-            if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
+            current = self.sim.store.get("Pod", pod["metadata"].get("namespace", ""), name)
+            if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"] or _stopped(current, now):
                 return
-            now = self.sim.clock.now()
-            newest = self._count(t, now)
-            chunk = self._lines(pod, options, last, newest)
+            newest = t.log_count(run, self.sim.clock.now())
+            chunk = log_lines(name, options.container, t, run, last, newest, options.timestamps)
             last = newest

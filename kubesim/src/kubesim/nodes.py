@@ -4,8 +4,8 @@ from kubesim.clock import rfc3339
 
 
 def node_object(name: str, *, cpu: str = "64", memory: str = "512Gi", gpus: str | int = "8", ready: bool = True,
-                index: int = 0, labels: dict | None = None, now: float = 0.0) -> dict:
-    allocatable = {"cpu": str(cpu), "memory": memory, "pods": "110", "ephemeral-storage": "1Ti"}
+                index: int = 0, labels: dict | None = None, now: float = 0.0, pods: str | int = "250") -> dict:
+    allocatable = {"cpu": str(cpu), "memory": memory, "pods": str(pods), "ephemeral-storage": "1Ti"}
     if str(gpus) not in ("", "0"):
         allocatable["nvidia.com/gpu"] = str(gpus)
     return {
@@ -20,7 +20,7 @@ def node_object(name: str, *, cpu: str = "64", memory: str = "512Gi", gpus: str 
         "status": {
             "capacity": dict(allocatable),
             "allocatable": allocatable,
-            "conditions": [ready_condition(ready, now)],
+            "conditions": ready_conditions(ready, now, now),
             "addresses": [{"type": "InternalIP", "address": f"10.0.0.{10 + index}"},
                           {"type": "Hostname", "address": name}],
             "nodeInfo": {
@@ -33,16 +33,21 @@ def node_object(name: str, *, cpu: str = "64", memory: str = "512Gi", gpus: str 
     }
 
 
-def ready_condition(ready: bool, now: float) -> dict:
-    stamp = rfc3339(now)
-    return {
-        "type": "Ready",
-        "status": "True" if ready else "False",
-        "reason": "KubeletReady" if ready else "KubeletNotReady",
-        "message": "kubelet is posting ready status" if ready else "kubelet stopped posting node status",
-        "lastHeartbeatTime": stamp,
-        "lastTransitionTime": stamp,
-    }
+def ready_conditions(ready: bool, now: float, since: float) -> list[dict]:
+    """The node conditions a kubelet posts (Ready False: its container runtime is down)."""
+    stamp, changed = rfc3339(now), rfc3339(since)
+
+    def condition(kind, status, reason, message):
+        return {"type": kind, "status": status, "reason": reason, "message": message,
+                "lastHeartbeatTime": stamp, "lastTransitionTime": changed}
+
+    return [
+        condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        condition("Ready", "True", "KubeletReady", "kubelet is posting ready status") if ready else
+        condition("Ready", "False", "KubeletNotReady", "container runtime is down"),
+    ]
 
 
 def default_nodes(count: int, now: float) -> list[dict]:

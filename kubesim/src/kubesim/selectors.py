@@ -67,8 +67,18 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
         elif match := _EXISTS_RE.match(term):
             requirements.append(Requirement(match.group(2), "!exists" if match.group(1) else "exists", frozenset()))
         else:
-            raise bad_request(f"unable to parse requirement: {term.strip()!r}: invalid label selector")
+            raise bad_request(_parse_error(term))
     return requirements
+
+
+def _parse_error(term: str) -> str:
+    """The label-selector parser's words for the common mistakes (as the server's lexer says them)."""
+    words = term.split()
+    if len(words) > 1 and not any(op in term for op in ("=", "!", "(")):
+        return f"unable to parse requirement: found '{words[1]}', expected: '=', '!=', '==', 'in', notin'"
+    if term.count("=") > 1 and "==" not in term and "!=" not in term:
+        return "found '=', expected: ',' or 'end of string'"
+    return f"unable to parse requirement: invalid label selector: {term.strip()!r}"
 
 
 def labels_match(requirements: list[Requirement], labels: dict | None) -> bool:

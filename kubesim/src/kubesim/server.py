@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from kubesim import discovery, podsecurity
 from kubesim.errors import REASONS, ApiError, bad_request, status_object
+from kubesim.managed_fields import manager_from_user_agent
 from kubesim.resources import BY_PATH, ResourceType
 from kubesim.selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
 from kubesim.store import Expired, dumps
@@ -49,8 +50,8 @@ def decode_continue(token: str) -> tuple[int, tuple[str, str], float]:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         return int(data["rv"]), (str(data["start"][0]), str(data["start"][1])), float(data["t"])
-    except (binascii.Error, ValueError, KeyError, IndexError, TypeError):
-        raise bad_request(f"invalid continue token: {token!r}") from None
+    except (binascii.Error, ValueError, KeyError, IndexError, TypeError) as error:
+        raise bad_request(f"invalid continue token: continue key is not valid: {error}") from None
 
 
 def delete_options(body, query: dict) -> dict:
@@ -298,11 +299,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self._watch(rt, namespace, labels, fields, query)
             return self._list(rt, namespace, labels, fields, query)
         if method == "POST":
-            obj = self.sim.api.create(rt, self._ns(rt, namespace), body)
+            obj = self.sim.api.create(rt, self._ns(rt, namespace), body, manager=self._manager())
             self.sim.after_write()
             return self._send_json(201, dumps(obj), self._pod_security_warnings(rt, obj))
         if method == "DELETE":
-            deleted = self.sim.api.delete_collection(rt, namespace, labels, fields, delete_options(body, query))
+            deleted = self.sim.api.delete_collection(rt, namespace, labels, fields, delete_options(body, query),
+                                                     manager=self._manager())
             self.sim.after_write()
             items = b",".join(dumps(obj) for obj in deleted)
             return self._send_json(200, self._list_bytes(rt, self.sim.store.resource_version, None, None, items))
@@ -419,13 +421,20 @@ class Handler(BaseHTTPRequestHandler):
                 api.get(rt, ns, name)  # raises the NotFound
             return self._send_json(200, entry.raw)
         if method == "PUT":
-            obj = api.replace(rt, ns, name, body, sub)
+            obj = api.replace(rt, ns, name, body, sub, manager=self._manager())
         elif method == "PATCH":
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-            obj = api.patch(rt, ns, name, body, content_type, sub)
+            obj = api.patch(rt, ns, name, body, content_type, sub, manager=self._manager())
         elif method == "DELETE" and sub is None:
-            code, obj = api.delete(rt, ns, name, delete_options(body, query))
+            code, obj, gone = api.delete(rt, ns, name, delete_options(body, query), manager=self._manager())
             self.sim.after_write()
+            if gone and rt.kind != "Pod":
+                # Deleted at once: the server answers with a Status, not the object.
+                details = {"name": name, "kind": rt.plural, "uid": obj["metadata"]["uid"]}
+                if rt.group:
+                    details["group"] = rt.group
+                status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+                return self._send_json(code, dumps(status))
             return self._send_json(code, dumps(obj))
         else:
             raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
@@ -438,14 +447,27 @@ class Handler(BaseHTTPRequestHandler):
             return []
         return podsecurity.warnings(self.sim.store.get("Namespace", "", namespace), rt.kind, obj)
 
+    def _manager(self) -> str:
+        """Who writes, for managedFields: the User-Agent up to its first `/`, as the server."""
+        return manager_from_user_agent(self.headers.get("User-Agent"))
+
     def _log(self, pod: dict, query: dict) -> None:
         logs = self.sim.logs
         options = logs.options(pod, query)
         if query.get("follow") not in ("true", "1"):
-            return self._send_raw(200, logs.read(pod, options), "text/plain")
+            text = logs.read(pod, options)
+            if text is None:  # not on a node yet: nothing to stream
+                self.send_response(204)
+                self.send_header("Cache-Control", "no-cache, private")
+                return self._finish_with_body(b"")
+            return self._send_raw(200, text, "text/plain")
+        chunks = logs.follow(pod, options, self.client_gone)
+        if chunks is None:
+            self.send_response(204)
+            return self._finish_with_body(b"")
         self._start_chunked("text/plain")
         try:
-            for chunk in logs.follow(pod, options, self.client_gone):
+            for chunk in chunks:
                 self._chunk(chunk)
             self._end_chunked()
         except OSError:

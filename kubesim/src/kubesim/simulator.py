@@ -14,9 +14,10 @@ from kubesim.clock import ManualClock, RealClock
 from kubesim.controllers import ControllerManager
 from kubesim.faults import Faults
 from kubesim.logs import PodLogs
-from kubesim.nodes import default_nodes, node_object, ready_condition
+from kubesim.nodes import default_nodes, node_object
 from kubesim.requestlog import RequestLog
 from kubesim.resources import BY_KIND, RESOURCES, ResourceType
+from kubesim.scheduler import pod_summary
 from kubesim.selectors import parse_field_selector, parse_label_selector
 from kubesim.store import Store
 
@@ -37,11 +38,13 @@ def resolve_kind(kind: str) -> ResourceType:
 class Simulator:
     def __init__(self, nodes: list[dict] | int | None = None, *, clock=None, realtime: bool = False,
                  speed: float = 1.0, token: str | None = None, history_size: int = 50_000,
-                 namespaces=DEFAULT_NAMESPACES, seed: int | None = None, bookmark_interval: float = 1.0):
+                 namespaces=DEFAULT_NAMESPACES, seed: int | None = None, bookmark_interval: float = 1.0,
+                 node_monitor_grace_period: float = 40.0):
         """nodes: node objects, a node count, or None for 3 default nodes (64 cpu, 512Gi,
-        8 nvidia.com/gpu each). token: bearer token required on requests (None: no auth)."""
+        8 nvidia.com/gpu, 110 pods each). token: bearer token required on requests (None: no
+        auth). node_monitor_grace_period: seconds without a heartbeat before a node is Unknown."""
         self.clock = clock or (RealClock(speed) if realtime else ManualClock())
-        self.store = Store(history_size)
+        self.store = Store(history_size, summaries={"Pod": pod_summary})
         self.api = Api(self.store, self.clock, random.Random(seed))
         self.faults = Faults()
         self.requests = RequestLog()
@@ -50,6 +53,7 @@ class Simulator:
         self.bookmark_interval = bookmark_interval
         self.lock = threading.RLock()  # one reconciler at a time
         self.controllers = ControllerManager(self)
+        self.controllers.nodes.grace = node_monitor_grace_period
         self._ticker: threading.Thread | None = None
         self._stop_ticking = threading.Event()
         for namespace in namespaces:
@@ -70,15 +74,22 @@ class Simulator:
             return self.controllers.settle()
 
     def after_write(self) -> None:
-        """Called by the server after every write: controllers react at once (no time passes)."""
+        """Called by the server after every write: controllers react at once (no time passes);
+        what a real cluster does later (garbage collection, graceful termination) waits for a tick."""
         self.settle()
+
+    def tick(self) -> int:
+        """One step of the cluster's asynchronous work (see controllers.py), at the current time."""
+        with self.lock:
+            return self.controllers.tick()
 
     def advance(self, seconds: float = 0.0, step: float = 1.0) -> None:
         """Move the clock forward, stopping at every controller timer (and at least every
-        `step` seconds) so that chains of events happen in order."""
+        `step` seconds) so that chains of events happen in order. Every stop is a tick, and so
+        is the start: `advance(0)` lets deferred work (a delete's aftermath) happen once."""
         with self.lock:
             target = self.clock.now() + seconds
-            self.settle()
+            self.controllers.tick()
             while True:
                 now = self.clock.now()
                 if now >= target:
@@ -88,7 +99,7 @@ class Simulator:
                 if next_timer is not None and now < next_timer < stop:
                     stop = next_timer
                 self.clock.advance(stop - now)
-                self.settle()
+                self.controllers.tick()
 
     def start_realtime(self, interval: float = 0.5) -> None:
         """Background thread running the controllers against the clock (for `make run`)."""
@@ -96,11 +107,11 @@ class Simulator:
             return
         self._stop_ticking.clear()
 
-        def tick():
+        def ticking():
             while not self._stop_ticking.wait(interval):
-                self.settle()
+                self.tick()
 
-        self._ticker = threading.Thread(target=tick, name="kubesim-controllers", daemon=True)
+        self._ticker = threading.Thread(target=ticking, name="kubesim-controllers", daemon=True)
         self._ticker.start()
 
     def stop_realtime(self) -> None:
@@ -147,7 +158,7 @@ class Simulator:
     def delete(self, kind: str, namespace: str | None, name: str, propagation_policy: str | None = None) -> dict:
         rt = resolve_kind(kind)
         options = {"propagationPolicy": propagation_policy} if propagation_policy else {}
-        _, obj = self.api.delete(rt, (namespace or "default") if rt.namespaced else "", name, options)
+        _, obj, _ = self.api.delete(rt, (namespace or "default") if rt.namespaced else "", name, options)
         self.settle()
         return obj
 
@@ -161,10 +172,23 @@ class Simulator:
         return self.create(node_object(name, index=index, now=self.clock.now(), **kwargs))
 
     def set_node_ready(self, name: str, ready: bool) -> dict:
-        node = self.get("Node", None, name)
-        conditions = [c for c in node["status"].get("conditions", []) if c["type"] != "Ready"]
-        conditions.append(ready_condition(ready, self.clock.now()))
-        return self.api.update_status(node, dict(node["status"], conditions=conditions))
+        """The node's kubelet reports Ready (True) or not (False: "container runtime is down")."""
+        with self.lock:
+            self.controllers.kubelets.set_ready(name, ready)
+            self.settle()
+        return self.get("Node", None, name)
+
+    def stop_kubelet(self, name: str) -> None:
+        """The node is lost: its kubelet stops heartbeats, pod updates, logs and deletions. The
+        node-lifecycle controller marks it Unknown `node_monitor_grace_period` seconds later."""
+        with self.lock:
+            self.controllers.kubelets.stop(name)
+
+    def start_kubelet(self, name: str) -> None:
+        """The node is back: heartbeats resume, its pods are reported again."""
+        with self.lock:
+            self.controllers.kubelets.start(name)
+            self.settle()
 
     def compact(self) -> None:
         """Drop the watch history: older resourceVersions and continue tokens get 410."""
@@ -186,8 +210,11 @@ class Simulator:
         objects = [o for o in data["objects"]
                    if (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) not in existing]
         self.store.load(objects, int(data.get("resourceVersion", 0)))
+        self.controllers.scheduler.rebuild()
+        for node in self.store.list("Node"):  # kubelets report before anyone judges their silence
+            self.controllers.kubelets.heartbeat(node["metadata"]["name"], self.clock.now())
         for obj in objects:
-            self.controllers._mark((obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"], ""))
+            self.controllers.mark((obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"], ""))
         self.settle()
 
 

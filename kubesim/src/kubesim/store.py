@@ -25,9 +25,9 @@ def dumps(obj) -> bytes:
 class Entry:
     """One stored version of an object."""
 
-    __slots__ = ("raw", "namespace", "name", "uid", "labels", "owners")
+    __slots__ = ("raw", "namespace", "name", "uid", "labels", "owners", "summary")
 
-    def __init__(self, obj: dict):
+    def __init__(self, obj: dict, summary=None):
         self.raw = dumps(obj)
         metadata = obj["metadata"]
         self.namespace = metadata.get("namespace", "")
@@ -37,6 +37,7 @@ class Entry:
         # (kind, name, uid) of each owner: garbage collection and controllers' work queue
         self.owners = tuple((ref.get("kind"), ref.get("name"), ref.get("uid"))
                             for ref in metadata.get("ownerReferences") or ())
+        self.summary = summary  # what a listener needs without decoding (the scheduler: a pod's node)
 
     @property
     def obj(self) -> dict:
@@ -66,8 +67,10 @@ class Watcher:
 
 
 class Store:
-    def __init__(self, history_size: int = 50_000):
+    def __init__(self, history_size: int = 50_000, summaries: dict | None = None):
+        """summaries: kind -> function(obj) kept on each stored version (`Entry.summary`)."""
         self.lock = threading.RLock()
+        self._summaries = summaries or {}
         self._rv = 0
         # kind -> namespace ("" when cluster-scoped) -> name -> Entry
         self._objects: dict[str, dict[str, dict[str, Entry]]] = {}
@@ -95,6 +98,16 @@ class Store:
 
     def get_entry(self, kind: str, namespace: str, name: str) -> Entry | None:
         return self._objects.get(kind, {}).get(namespace, {}).get(name)
+
+    def names(self, kind: str, namespace: str) -> list[str]:
+        """Names of the `kind` objects in `namespace`, without decoding them."""
+        with self.lock:
+            return list(self._objects.get(kind, {}).get(namespace, ()))
+
+    def namespaced_kinds(self, namespace: str) -> list[str]:
+        """Kinds with at least one object in `namespace`."""
+        with self.lock:
+            return [kind for kind, by_namespace in self._objects.items() if by_namespace.get(namespace)]
 
     def count(self, kind: str | None = None) -> int:
         with self.lock:
@@ -186,7 +199,7 @@ class Store:
             metadata = obj["metadata"]
             namespace, name = metadata.get("namespace", ""), metadata["name"]
             metadata["resourceVersion"] = self.next_resource_version()
-            entry = Entry(obj)
+            entry = self._entry(kind, obj)
             names = self._objects.setdefault(kind, {}).setdefault(namespace, {})
             old = names.get(name)
             names[name] = entry
@@ -208,9 +221,13 @@ class Store:
             self._unindex(kind, old)
             final = old.obj
             final["metadata"]["resourceVersion"] = self.next_resource_version()
-            entry = Entry(final)
+            entry = Entry(final, old.summary)
             self._emit(Event("DELETED", kind, self._rv, entry, old))
             return entry
+
+    def _entry(self, kind: str, obj: dict) -> Entry:
+        summarize = self._summaries.get(kind)
+        return Entry(obj, summarize(obj) if summarize else None)
 
     def _index(self, kind: str, entry: Entry) -> None:
         index = self._labels.setdefault(kind, {})
@@ -295,7 +312,7 @@ class Store:
     def load(self, objects: list[dict], resource_version: int) -> None:
         with self.lock:
             for obj in objects:
-                entry = Entry(obj)
+                entry = self._entry(obj["kind"], obj)
                 self._objects.setdefault(obj["kind"], {}).setdefault(entry.namespace, {})[entry.name] = entry
                 self._index(obj["kind"], entry)
             self._rv = max(self._rv, resource_version)

@@ -5,15 +5,20 @@ both, through the same API a real one uses (admin token, plain HTTPS):
 
 - registers a Node (InternalIP 127.0.0.1, 8 cpu, 32Gi, 4 `nvidia.com/gpu`, 110 pods) whose
   `daemonEndpoints.kubeletEndpoint.Port` is its own HTTPS server, and heartbeats it (node
-  status + a Lease in kube-node-lease); `stop_heartbeats()` lets the node-lifecycle
-  controller mark it Unknown (~40 s later), `start_heartbeats()` brings it back;
+  status + a Lease in kube-node-lease);
 - list+watches pods; binds unscheduled ones (POST pods/binding) when they fit and tolerate
-  the node's taints, else sets `PodScheduled=False` (Unschedulable) with the scheduler's message;
-- moves bound pods through their life with the status subresource (`pod_life.py`: kubesim's
-  pod annotations, same names and defaults, so a workload spec behaves alike on both tiers);
-- finishes graceful deletion (deletes with gracePeriodSeconds=0 once the container "exits");
+  the node's taints, else sets `PodScheduled=False` (Unschedulable) with the scheduler's message
+  (`kubesim.scheduling`: kube-scheduler's filters and words);
+- moves bound pods through their life with the status subresource, as `kubesim.podlife`
+  computes it: kubesim's own kubelet reports the same, so the two tiers behave alike by
+  construction (the model's clock starts when the pod is bound);
+- finishes graceful deletion (deletes with gracePeriodSeconds=0 once the containers "exit");
 - serves `/containerLogs/{namespace}/{pod}/{container}` (the apiserver proxies `pods/log`
-  there, without verifying our certificate), with kubesim's log lines.
+  there, without verifying our certificate), with the model's log lines and kubelet errors.
+
+`go_down()` is a lost node: no heartbeats (the node-lifecycle controller marks it Unknown
+~40 s later), no pod updates or deletions, and connections to its log port are refused (the
+apiserver answers 500). `come_back()` resumes all of it on the same port.
 """
 
 import contextlib
@@ -21,7 +26,6 @@ import http.client
 import itertools
 import json
 import logging
-import math
 import re
 import socket
 import ssl
@@ -32,19 +36,19 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import urllib3
-
-from .pod_life import (
-    TERMINATION_SECONDS,
+from kubesim.podlife import (
+    LogUnavailable,
     Timeline,
-    number,
+    log_lines,
+    log_run,
+    log_window,
     pod_condition,
-    pod_requests,
     pod_status,
-    quantity,
     rfc3339,
     rfc3339_nano,
-    tolerates,
+    termination_due,
 )
+from kubesim.scheduling import pod_requests, unfit_reasons, unschedulable_message
 
 logger = logging.getLogger(__name__)
 
@@ -120,29 +124,38 @@ class StandinKubelet:
         self._watch_connection = None
         self._threads: list[threading.Thread] = []
         self._addresses = itertools.count()  # pod IPs, 10.244.x.y
+        self._cert_path, self._key_path = cert_path, key_path
         self._server = self._log_server(cert_path, key_path)
+        self._port = self._server.server_address[1]
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._port
 
     def start(self, timeout: float = 30.0) -> "StandinKubelet":
         self._register()
         self._heartbeating.set()
-        for target in (self._server.serve_forever, self._heartbeat_loop, self._informer_loop, self._sync_loop):
+        self._serve_logs_in_thread()
+        for target in (self._heartbeat_loop, self._informer_loop, self._sync_loop):
             thread = threading.Thread(target=target, name=f"{self.name}-{target.__name__}", daemon=True)
             thread.start()
             self._threads.append(thread)
         self._wait_schedulable(timeout)
         return self
 
+    def _serve_logs_in_thread(self) -> None:
+        thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-logs", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
         connection = self._watch_connection
         if connection is not None and connection.sock is not None:
             with contextlib.suppress(OSError):
@@ -151,13 +164,25 @@ class StandinKubelet:
             thread.join(timeout=5)
         self.api.pool.clear()
 
-    def stop_heartbeats(self) -> None:
-        """Stop reporting the node (pods keep their last status): it turns Unknown in ~40 s."""
+    def go_down(self) -> None:
+        """The node is lost: no heartbeats, no pod updates, its kubelet port refuses connections."""
         self._heartbeating.clear()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
-    def start_heartbeats(self) -> None:
+    def come_back(self) -> None:
+        """The node is back: its log port listens again (the same one), heartbeats and pods resume."""
+        if self._server is None:
+            self._server = self._log_server(self._cert_path, self._key_path, self._port)
+            self._serve_logs_in_thread()
+        with self._lock:
+            for tracked in self._tracked.values():
+                tracked.written = ""  # report every pod again: the node controller changed them
         self._ready_since = time.time()
         self._heartbeating.set()
+        self._wake.set()
 
     def __enter__(self):
         return self.start()
@@ -295,7 +320,8 @@ class StandinKubelet:
         while not self._stopping.is_set():
             self._wake.wait(SYNC_INTERVAL)
             self._wake.clear()
-            self._logged(self._sync)
+            if self._heartbeating.is_set():  # a lost node does nothing
+                self._logged(self._sync)
 
     def _logged(self, work) -> None:
         try:
@@ -324,30 +350,16 @@ class StandinKubelet:
 
     def _unfit(self, pod: dict, pods: list[dict]) -> list[str]:
         """Why the pod cannot go on this node, in the scheduler's words (first failing filter)."""
-        node = self._node
-        spec = pod.get("spec") or {}
-        if (node.get("spec") or {}).get("unschedulable"):
-            return ["node(s) were unschedulable"]
-        for taint in (node.get("spec") or {}).get("taints") or []:
-            if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(pod, taint):
-                return [f"node(s) had taint {{{taint['key']}: {taint.get('value', '')}}}, "
-                        "that the pod didn't tolerate"]
-        labels = node.get("metadata", {}).get("labels") or {}
-        if any(labels.get(key) != value for key, value in (spec.get("nodeSelector") or {}).items()):
-            return ["node(s) didn't match node selector"]
-        used: dict[str, float] = {}
+        used: dict = {}
         busy = [p for p in pods if (p.get("spec") or {}).get("nodeName") == self.name
                 and (p.get("status") or {}).get("phase") not in TERMINAL]
         for requests in [pod_requests(p) for p in busy] + list(self._binding.values()):
             for name, value in requests.items():
                 used[name] = used.get(name, 0) + value
-        allocatable = (node.get("status") or {}).get("allocatable") or self.resources
-        reasons = []
-        for name, value in pod_requests(pod).items():
-            free = quantity(allocatable.get(name, 0)) - used.get(name, 0)
-            if value > free + 1e-9:
-                reasons.append("Too many pods" if name == "pods" else f"Insufficient {name}")
-        return sorted(reasons)
+        node = dict(self._node)
+        node["status"] = dict(node.get("status") or {}, allocatable=(node.get("status") or {}).get("allocatable")
+                              or self.resources)
+        return unfit_reasons(pod, node, used)
 
     def _schedule(self, pod: dict, pods: list[dict]) -> None:
         meta, spec = pod["metadata"], pod.get("spec") or {}
@@ -366,7 +378,7 @@ class StandinKubelet:
                 self._binding.pop(meta["uid"], None)
                 logger.warning("%s: binding %s: %s %s", self.name, meta["name"], status, body.get("message"))
             return
-        message = f"0/1 nodes are available: {', '.join('1 ' + reason for reason in reasons)}."
+        message = unschedulable_message(1, [reasons])
         current = [c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "PodScheduled"]
         if current and current[0].get("message") == message:
             return
@@ -381,18 +393,16 @@ class StandinKubelet:
             n = next(self._addresses)
             tracked = self._tracked[uid] = Tracked(Timeline.of(pod, now), f"10.244.{n // 250 % 250}.{n % 250 + 2}")
         if meta.get("deletionTimestamp"):
-            # The container "exits" on SIGTERM after termination-seconds, at most the grace period.
+            # The containers "exit" on SIGTERM after termination-seconds, at most the grace period.
             tracked.deleting_since = tracked.deleting_since or now
-            annotations = meta.get("annotations") or {}
-            grace = min(number(annotations, TERMINATION_SECONDS, 0.0), meta.get("deletionGracePeriodSeconds", 30))
-            if now >= tracked.deleting_since + grace:
+            if now >= termination_due(pod, tracked.deleting_since):
                 options = {"apiVersion": "v1", "kind": "DeleteOptions", "gracePeriodSeconds": 0,
                            "preconditions": {"uid": uid}}
                 status, body = self.api.call("DELETE", path, options)
                 if status not in (200, 404, 409):
                     logger.warning("%s: deleting %s: %s %s", self.name, meta["name"], status, body.get("message"))
             return
-        status = pod_status(pod, tracked.timeline, now, tracked.pod_ip)
+        status = pod_status(pod, tracked.timeline, now, "127.0.0.1", tracked.pod_ip)
         encoded = json.dumps(status, sort_keys=True)
         if encoded != tracked.written:
             code, body = self.api.patch(path + "/status", {"status": status})
@@ -410,7 +420,7 @@ class StandinKubelet:
                     return pod, self._tracked.get(pod["metadata"]["uid"])
         return None, None
 
-    def _log_server(self, cert_path: str, key_path: str) -> ThreadingHTTPServer:
+    def _log_server(self, cert_path: str, key_path: str, port: int = 0) -> ThreadingHTTPServer:
         kubelet = self
 
         class LogHandler(BaseHTTPRequestHandler):
@@ -436,7 +446,7 @@ class StandinKubelet:
                 self.end_headers()
                 self.wfile.write(body)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), LogHandler)
+        server = ThreadingHTTPServer(("127.0.0.1", port), LogHandler)
         server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_path, key_path)
@@ -445,7 +455,7 @@ class StandinKubelet:
         return server
 
     def _serve_logs(self, handler, namespace: str, name: str, container: str, query: dict) -> None:
-        """The kubelet's containerLogs: the lines so far, then (follow) new ones until exit."""
+        """The kubelet's containerLogs: the lines of the run asked for, then (follow) new ones until it ends."""
         def option(key, default=None):
             return query.get(key, [default])[0]
 
@@ -455,39 +465,32 @@ class StandinKubelet:
         if container not in [c["name"] for c in pod["spec"].get("containers") or []]:
             return handler._text(400, f'container "{container}" in pod "{name}" is not valid')
         t, now = tracked.timeline, time.time()
-        if not t.started(now):
-            why = "trying and failing to pull image" if t.image_pull_failure else "ContainerCreating"
-            return handler._text(400, f'container "{container}" in pod "{name}" is waiting to start: {why}')
-        count = t.log_count(now)
-        first = 0
-        if option("tailLines") is not None:
-            first = max(0, count - int(option("tailLines")))
-        if option("sinceSeconds") is not None and t.log_rate > 0:
-            first = max(first, math.ceil((now - int(option("sinceSeconds")) - t.start_at) * t.log_rate))
+        try:
+            run = log_run(pod, container, t, now, option("previous") in ("true", "1"))
+        except LogUnavailable as error:
+            return handler._text(400, str(error))
+        tail = option("tailLines")
+        since = option("sinceSeconds")
+        first, count = log_window(t, run, now, None if tail is None else int(tail), None if since is None else int(since))
         timestamps = option("timestamps") in ("true", "1")
         limit = int(option("limitBytes")) if option("limitBytes") is not None else None
-
-        def lines(start: int, end: int) -> bytes:
-            out = [f"{name}/{container} log line {i}\n" for i in range(start + 1, end + 1)]
-            if timestamps:
-                out = [f"{rfc3339_nano(t.start_at + (start + 1 + k) / t.log_rate)} {line}" for k, line in enumerate(out)]
-            return "".join(out).encode()
 
         # Close-delimited (HTTP/1.0) body: it suits both a whole log and a followed stream.
         handler.send_response(200)
         handler.send_header("Content-Type", "text/plain")
         handler.end_headers()
-        chunk = lines(first, count)
+        chunk = log_lines(name, container, t, run, first, count, timestamps)
         handler.wfile.write(chunk[:limit] if limit is not None else chunk)
         if option("follow") not in ("true", "1"):
             return
         sent = count
         with contextlib.suppress(OSError):
-            while not self._stopping.is_set() and not t.finished(time.time()) and self._find(namespace, name)[0]:
+            while not self._stopping.is_set() and (run.end is None or time.time() < run.end) \
+                    and self._find(namespace, name)[0]:
                 time.sleep(0.2)
-                count = t.log_count(time.time())
+                count = t.log_count(run, time.time())
                 if count > sent:
-                    handler.wfile.write(lines(sent, count))
+                    handler.wfile.write(log_lines(name, container, t, run, sent, count, timestamps))
                     handler.wfile.flush()
                     sent = count
 
