@@ -101,9 +101,23 @@ def namespace(api_server):
     name = f"contract-{uuid.uuid4().hex[:8]}"
     with ClusterGateway(api_server) as admin:
         admin.ensure_namespace(name)
+        # A pod created before the namespace's `default` ServiceAccount exists is refused (500
+        # ServerTimeout from the ServiceAccount admission): wait for it, as kubectl users do.
+        eventually(lambda: _has_default_service_account(admin, name), timeout=30,
+                   message=f"the default ServiceAccount of {name}")
         yield name
         with contextlib.suppress(k8s.ApiException):  # a test may have deleted it already
             admin.core.delete_namespace(name, _request_timeout=admin.timeout)
+
+
+def _has_default_service_account(gateway, namespace) -> bool:
+    try:
+        gateway.core.read_namespaced_service_account("default", namespace, _request_timeout=gateway.timeout)
+    except k8s.ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
 
 
 @pytest.fixture
