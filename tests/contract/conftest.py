@@ -96,11 +96,26 @@ def api_server(tier):
     return tier.connection
 
 
+def wait_until_pods_are_admitted(gateway: ClusterGateway, namespace: str) -> None:
+    """A new namespace takes pods once its `default` service account exists (the service-account
+    controller makes it) and, before 1.24, has its token secret: until then a pod created there
+    is refused (500 ServerTimeout "No API token found for service account"). Controllers retry;
+    a client creating pods itself waits."""
+    needs_token = (gateway.server_version() or (1, 24)) < (1, 24)
+
+    def admitted():
+        status, account = raw(gateway, "GET", f"/api/v1/namespaces/{namespace}/serviceaccounts/default")
+        return status == 200 and (account.get("secrets") or not needs_token)
+
+    eventually(admitted, timeout=30, interval=0.1, message=f"namespace {namespace}'s default service account")
+
+
 @pytest.fixture
 def namespace(api_server):
     name = f"contract-{uuid.uuid4().hex[:8]}"
     with ClusterGateway(api_server) as admin:
         admin.ensure_namespace(name)
+        wait_until_pods_are_admitted(admin, name)
         yield name
         with contextlib.suppress(k8s.ApiException):  # a test may have deleted it already
             admin.core.delete_namespace(name, _request_timeout=admin.timeout)
