@@ -96,28 +96,29 @@ def api_server(tier):
     return tier.connection
 
 
+def wait_until_pods_are_admitted(gateway: ClusterGateway, namespace: str) -> None:
+    """A new namespace takes pods once its `default` service account exists (the service-account
+    controller makes it) and, before 1.24, has its token secret: until then a pod created there
+    is refused (500 ServerTimeout "No API token found for service account"). Controllers retry;
+    a client creating pods itself waits."""
+    needs_token = (gateway.server_version() or (1, 24)) < (1, 24)
+
+    def admitted():
+        status, account = raw(gateway, "GET", f"/api/v1/namespaces/{namespace}/serviceaccounts/default")
+        return status == 200 and (account.get("secrets") or not needs_token)
+
+    eventually(admitted, timeout=30, interval=0.1, message=f"namespace {namespace}'s default service account")
+
+
 @pytest.fixture
 def namespace(api_server):
     name = f"contract-{uuid.uuid4().hex[:8]}"
     with ClusterGateway(api_server) as admin:
         admin.ensure_namespace(name)
-        # A pod created before the namespace's `default` ServiceAccount exists is refused (500
-        # ServerTimeout from the ServiceAccount admission): wait for it, as kubectl users do.
-        eventually(lambda: _has_default_service_account(admin, name), timeout=30,
-                   message=f"the default ServiceAccount of {name}")
+        wait_until_pods_are_admitted(admin, name)
         yield name
         with contextlib.suppress(k8s.ApiException):  # a test may have deleted it already
             admin.core.delete_namespace(name, _request_timeout=admin.timeout)
-
-
-def _has_default_service_account(gateway, namespace) -> bool:
-    try:
-        gateway.core.read_namespaced_service_account("default", namespace, _request_timeout=gateway.timeout)
-    except k8s.ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
 
 
 @pytest.fixture
