@@ -158,7 +158,7 @@ def test_escape_sequences_reach_neither_the_page_nor_the_download(
     sim_cluster.sim.advance(3)
     printed = ("\x1b[31mERROR\x1b[0m disk full\n\x1b]0;pwned\x07\x1b[2J\x1b[Htitle set\n"
                "10%\r50%\r100%\n\x00nul\x08 and \x9b31mc1\x9b0m\n")
-    monkeypatch.setattr(sim_cluster.sim.logs, "_lines", lambda pod, options, first, last: printed.encode())
+    monkeypatch.setattr(sim_cluster.sim.logs, "read", lambda pod, options: printed.encode())
     shown = "ERROR disk full\ntitle set\n100%\nnul and c1\n"
 
     html = member_client.get(logs_url(project, workload)).content.decode()
