@@ -29,6 +29,7 @@ test: $(STAMP)
 	bin/ensure-services
 	bin/ensure-chromium
 	bin/ensure-nginx
+	bin/ensure-axe
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest

@@ -36,9 +36,24 @@ def browser():
         browser.close()
 
 
+# The two screens every page is checked on: a laptop and a phone (issue 12).
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+# Apply to a test (or module, as `pytestmark`) to run it once per screen size.
+both_sizes = pytest.mark.parametrize("viewport", sorted(VIEWPORTS), indirect=True)
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def viewport(request):
+    """The screen size a test runs at: "desktop" unless parametrised with `both_sizes`."""
+    return getattr(request, "param", "desktop")
+
+
+@pytest.fixture
+def page(browser, viewport):
+    phone = viewport == "phone"
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport], is_mobile=phone, has_touch=phone, device_scale_factor=1
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -59,12 +74,12 @@ def login(page, live_server):
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot(page, viewport):
     """Save a full-page screenshot under test-artifacts/screenshots/ for a person to look at."""
 
     def take(name):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
+        path = ARTIFACTS / f"{name}-{viewport}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
