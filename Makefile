@@ -36,7 +36,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	bin/ensure-services
-	$(PY) -m bench
+	QUICK=$(QUICK) $(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

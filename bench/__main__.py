@@ -1,21 +1,33 @@
-"""`make bench`: the Workloads page at 1M workloads and a 10k-workload refresh, as a table of figures.
+"""`make bench`: the Workloads page at 1M workloads (each case beside its floor) and cluster
+refreshes, printed as tables and written to `bench/results.json`.
 
-Runs against PostgreSQL (BENCH_DATABASE_URL, default the machine's `devcenter_bench` database,
-created if missing) and an in-process kubesim. Figures, not pass/fail: goals live here, not in
-timed tests.
+    make bench            # 1,000,000 workloads in project `bench` + 1,000,000 in 49 others
+    make bench QUICK=1    # every case at 20,000 workloads, in CI, so the bench cannot rot
+
+PostgreSQL database `devcenter_bench` (BENCH_DATABASE_URL; QUICK uses `devcenter_bench_quick`),
+created if missing and kept after the run with project `bench` and user `bench` for other tools.
+Figures, not pass/fail: goals live here, not in timed tests.
 """
 
+import json
 import os
-import statistics
+import platform
 import subprocess
 import sys
 import time
 import warnings
+from datetime import UTC, datetime
+from pathlib import Path
 
-BENCH_DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/devcenter_bench")
-BENCH_WORKLOADS = int(os.environ.get("BENCH_WORKLOADS", "1000000"))
-BENCH_REFRESH_WORKLOADS = int(os.environ.get("BENCH_REFRESH_WORKLOADS", "10000"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+QUICK = os.environ.get("QUICK", "") not in ("", "0")
+BENCH_DATABASE = os.environ.get(
+    "BENCH_DATABASE_URL",
+    "postgres://postgres@127.0.0.1:5432/" + ("devcenter_bench_quick" if QUICK else "devcenter_bench"),
+)
+BENCH_WORKLOADS = int(os.environ.get("BENCH_WORKLOADS", "20000" if QUICK else "1000000"))
+REFRESH_SIZES = [1000] if QUICK else [1000, int(os.environ.get("BENCH_REFRESH_WORKLOADS", "10000"))]
+RUNS = int(os.environ.get("BENCH_RUNS", "15" if QUICK else "25"))
+RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def configure_django():
@@ -46,93 +58,6 @@ def create_database_if_missing(url):
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def populate(total):
-    """Fill project `bench` with `total` workloads in one INSERT ... SELECT (idempotent by count)."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from projects.models import Cluster, Membership, Project, Quota, Role
-    from workloads.models import Workload, WorkloadType
-    from workloads.status import WorkloadStatus
-
-    user, _ = get_user_model().objects.get_or_create(username="bench")
-    project, _ = Project.objects.get_or_create(name="bench", defaults={"display_name": "Bench"})
-    Membership.objects.get_or_create(user=user, project=project, defaults={"role": Role.ADMIN})
-    cluster, _ = Cluster.objects.get_or_create(
-        name="bench", defaults={"api_url": "http://127.0.0.1:9", "capacity_gpu": 10**6,
-                                "capacity_cpu_millicores": 10**9, "capacity_memory_bytes": 10**15},
-    )
-    Quota.objects.get_or_create(project=project, cluster=cluster,
-                                defaults={"gpu": 10**6, "cpu_millicores": 10**9, "memory_bytes": 10**15})
-    have = Workload.objects.filter(project=project).count()
-    if have >= total:
-        return project, user, 0
-    started = time.perf_counter()
-    types = list(WorkloadType.values)
-    statuses = list(WorkloadStatus.values)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {Workload._meta.db_table}
-              (project_id, cluster_id, name, type, status, status_reason, status_refreshed_at,
-               status_changed_at, requested_gpu, requested_cpu_millicores, requested_memory_bytes,
-               namespace, workspace_url, spec, external_key, created_by_id, created_by_name, created_at,
-               delete_attempts)
-            SELECT %s, %s, 'bench-' || i, (%s::text[])[1 + i %% %s], (%s::text[])[1 + (i / 7) %% %s],
-                   '', now(), now(), i %% 4, 1000 * (1 + i %% 16), (1 + i %% 64)::bigint * 1073741824,
-                   'bench', '', '{{}}'::jsonb, '', %s, 'bench',
-                   now() - make_interval(secs => (i / 3)), 0
-            FROM generate_series(%s, %s) AS i
-            """,  # noqa: S608 - the table name comes from the model; values are parameters
-            [project.id, cluster.id, types, len(types), statuses, len(statuses), user.id, have + 1, total],
-        )
-        cursor.execute(f"ANALYZE {Workload._meta.db_table}")
-    return project, user, time.perf_counter() - started
-
-
-def measure_page(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings = []
-    for _ in range(REPEAT):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-    return statistics.median(timings), len(queries.captured_queries), sql_ms
-
-
-def bench_pages(project, user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    base = f"/p/{project.name}/workloads/"
-    cases = [
-        ("first page (default filter)", base),
-        ("page 200", base + "?page=200"),
-        ("page 10000 (offset 250k)", base + "?page=10000"),
-        ("status=running", base + "?status=running"),
-        ("type=workspace&type=inference", base + "?type=workspace&type=inference"),
-        ("name contains 'bench-9999'", base + "?name=bench-9999"),
-        ("sort=name", base + "?sort=name"),
-        ("per_page=100", base + "?per_page=100"),
-        ("htmx fragment", base + "?status=failed"),
-    ]
-    rows = []
-    for label, url in cases:
-        headers = {"HTTP_HX_REQUEST": "true"} if label == "htmx fragment" else {}
-        if headers:
-            client.defaults.update(headers)
-        median_ms, queries, sql_ms = measure_page(client, url)
-        client.defaults.pop("HTTP_HX_REQUEST", None)
-        rows.append((label, f"{median_ms:.0f} ms", queries, f"{sql_ms:.0f} ms"))
-    return rows
-
-
 def bench_refresh(sizes):
     """Refreshes of a kubesim cluster holding N workloads (a Job and its pod each)."""
     from bench.refresh import bench
@@ -140,7 +65,8 @@ def bench_refresh(sizes):
     rows = []
     for size in sizes:
         for label, api_calls, queries, seconds in bench(size):
-            rows.append((f"{size:,}", label, api_calls, queries, f"{seconds:.2f} s"))
+            rows.append({"workloads": size, "refresh": label, "api_calls": api_calls,
+                         "queries": queries, "seconds": round(seconds, 2)})
     return rows
 
 
@@ -150,25 +76,55 @@ def print_table(title, header, rows):
     print("  ".join(str(cell).ljust(width) for cell, width in zip(header, widths, strict=False)))
     print("  ".join("-" * width for width in widths))
     for row in rows:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)))
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)), flush=True)
+
+
+def machine():
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
+            "python": platform.python_version(), "platform": platform.platform(terse=True)}
 
 
 def main():
+    started = time.perf_counter()
     configure_django()
-    project, user, seconds = populate(BENCH_WORKLOADS)
+    from django.db import connection
+
+    from bench.data import populate
+    from bench.pages import bench_pages
     from workloads.models import Workload
 
-    count = Workload.objects.filter(project=project).count()
-    print(f"workloads in project 'bench': {count:,} (inserted now in {seconds:.1f} s)")
-    print_table(f"Workloads page at {count:,} workloads (median of {REPEAT})",
-                ("view", "server time", "SQL queries", "SQL time"), bench_pages(project, user))
+    results = {"machine": machine(), "quick": QUICK, "runs": RUNS}
+    project, user, inserted, seconds = populate(BENCH_WORKLOADS)
+    total = Workload.objects.count()
+    mine = Workload.objects.filter(project=project).count()
+    results["machine"]["postgresql"] = connection.cursor().connection.info.server_version
+    print(f"workloads: {mine:,} in project 'bench', {total:,} in all ({inserted:,} inserted now in {seconds:.1f} s)")
+
+    pages, web_rss = bench_pages(project, user, mine, RUNS)
+    results["pages"], results["web_peak_rss_mib"] = pages, web_rss
+    print_table(
+        f"Workloads page at {mine:,} workloads (server side, {RUNS} runs; floor = same rows, raw query + bare template)",
+        ("case", "median", "p95", "queries", "HTML", "floor", "page/floor"),
+        [(p["case"], f"{p['median_ms']} ms", f"{p['p95_ms']} ms", p["queries"], f"{p['html_bytes']:,} B",
+          f"{p['floor_median_ms']} ms", f"{p['ratio']}x") for p in pages],
+    )
+    print(f"web process peak RSS during the page cases: {web_rss} MiB")
+
     print("\nSimulated cluster (kubesim, its own process so its memory is its own)", flush=True)
-    subprocess.run([sys.executable, "-m", "kubesim.bench"], check=True)  # noqa: S603
-    if os.environ.get("BENCH_SKIP_REFRESH"):
-        return 0
-    sizes = sorted({1000, BENCH_REFRESH_WORKLOADS})
+    kubesim_args = ["--pods", "5000", "--selected", "1000", "--objects", "10000"] if QUICK else []
+    subprocess.run([sys.executable, "-m", "kubesim.bench", *kubesim_args], check=True)  # noqa: S603
+
+    refreshes = bench_refresh(REFRESH_SIZES)
+    results["refresh"] = refreshes
     print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete)",
-                ("workloads", "refresh", "API calls", "SQL queries", "wall time"), bench_refresh(sizes))
+                ("workloads", "refresh", "API calls", "SQL queries", "wall time"),
+                [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["queries"], f"{r['seconds']} s")
+                 for r in refreshes])
+
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
+          f" in {results['seconds']} s")
     return 0
 
 
