@@ -12,6 +12,12 @@ register.filter("duration", display.duration)
 register.filter("ago", display.ago)
 
 
+@register.filter
+def thousands(number):
+    """1204 -> "1,204"."""
+    return f"{number:,}"
+
+
 @register.simple_tag
 def choices_summary(bound_field, nothing_chosen):
     """What a multiple-choice filter shows when closed: "Failed, Running" or "4 chosen"."""
@@ -28,6 +34,13 @@ def workspace_link(workload):
 
 
 @register.inclusion_tag("workloads/_refreshed.html")
-def refreshed(at):
-    """"refreshed 12 s ago", marked stale after three refresh intervals."""
-    return {"at": at, "ago": display.ago(at), "stale": display.is_stale(at)}
+def refreshed(at, status=""):
+    """"refreshed 12 s ago", marked stale after three refresh intervals (never for a status
+    that is final: a Deleted workload's status cannot go out of date)."""
+    return {"at": at, "ago": display.ago(at), "stale": display.is_stale(at) and status not in display.FINAL_STATUSES}
+
+
+@register.simple_tag
+def choice_count(counts, filter_name, value):
+    """How many workloads ticking `value` in `filter_name` would add: "1,204"."""
+    return f"{counts.of(filter_name).get(value, 0):,}"

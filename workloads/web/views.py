@@ -20,7 +20,8 @@ from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import Workload
 from workloads.status import WorkloadStatus
 from workloads.web import export
-from workloads.web.filters import WorkloadFilterSet
+from workloads.web.counts import filter_counts
+from workloads.web.filters import DEFAULT_STATUSES, WorkloadFilterSet
 from workloads.web.links import list_url
 from workloads.web.pagination import CappedLazyPaginator, page_sizes
 from workloads.web.scoping import project_clusters
@@ -67,6 +68,12 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         clusters = project_clusters(self.project)
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
+        context["default_statuses"] = DEFAULT_STATUSES
+        # One grouped query: the counts beside each filter choice and the pager's total.
+        context["counts"] = counts = filter_counts(self.filterset)
+        paginator = getattr(context["table"], "paginator", None)
+        if counts is not None and paginator is not None:
+            context["page_count"] = max(1, -(-counts.total // paginator.per_page))
         context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
         context.update(self.refresh_state(clusters))
         page = getattr(context["table"], "page", None)
