@@ -60,7 +60,9 @@ class WorkloadTable(tables.Table):
     select = SelectColumn(verbose_name="Select", attrs={"td": {"class": "select"}, "th": {"class": "select"}})
     name = tables.Column(order_by=("name", "id"), linkify=lambda record, table: table.detail_url(record))
     type = tables.Column(order_by=("type", "id"))
-    cluster = tables.Column(order_by=("cluster__name", "id"))
+    # By cluster id, which groups a project's rows by cluster through the (project, cluster, id)
+    # index; by the cluster's name it was a sort of every row: 1.1-1.7 s at 300k rows.
+    cluster = tables.Column(order_by=("cluster_id", "id"))
     gpu = tables.Column("GPU", accessor="requested_gpu", order_by=("requested_gpu", "id"),
                         attrs={"cell": {"class": "numeric"}})
     cpu = tables.Column("CPU", accessor="requested_cpu_millicores", **shown_only(
@@ -90,6 +92,9 @@ class WorkloadTable(tables.Table):
     def __init__(self, *args, project, **kwargs):
         self.project = project
         self.now = timezone.now()
+        # Set by the list view: the filter's counts (its total in the pager) and whether the view
+        # is filtered (the empty state then offers Clear filters).
+        self.filter_counts, self.is_filtered, self.page_count = None, False, None
         super().__init__(*args, **kwargs)
 
     @property

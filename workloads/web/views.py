@@ -71,10 +71,12 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         context["default_statuses"] = DEFAULT_STATUSES
         # One grouped query: the counts beside each filter choice and the pager's total.
         context["counts"] = counts = filter_counts(self.filterset)
-        paginator = getattr(context["table"], "paginator", None)
+        # render_table renders with the table alone: what its pager and empty state say rides on it.
+        table = context["table"]
+        table.filter_counts, table.is_filtered = counts, self.filterset.is_filtered
+        paginator = getattr(table, "paginator", None)
         if counts is not None and paginator is not None:
-            context["page_count"] = max(1, -(-counts.total // paginator.per_page))
-        context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
+            table.page_count = max(1, -(-counts.total // paginator.per_page))
         context.update(self.refresh_state(clusters))
         page = getattr(context["table"], "page", None)
         rows = page.object_list if page is not None else []
