@@ -69,6 +69,7 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
         context["default_statuses"] = DEFAULT_STATUSES
+        context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
         # One grouped query: the counts beside each filter choice and the pager's total.
         context["counts"] = counts = filter_counts(self.filterset)
         # render_table renders with the table alone: what its pager and empty state say rides on it.
