@@ -146,12 +146,21 @@
    applies at once through the filters' own htmx request. */
 (function () {
   "use strict";
+  function checkedValues(dropdown) {
+    return Array.prototype.map.call(dropdown.querySelectorAll("input[type=checkbox]:checked"),
+      function (box) { return box.value; });
+  }
+  // The default choice ticked (data-default) means the same as nothing ticked.
+  function isDefault(dropdown) {
+    return dropdown.dataset.default !== undefined &&
+      checkedValues(dropdown).sort().join(" ") === dropdown.dataset.default.split(" ").sort().join(" ");
+  }
   function summarise(dropdown) {
     var chosen = Array.prototype.map.call(
       dropdown.querySelectorAll("input[type=checkbox]:checked"),
       function (box) { return box.parentElement.textContent.trim(); }
     );
-    var text = chosen.length === 0 ? dropdown.dataset.nothingChosen
+    var text = chosen.length === 0 || isDefault(dropdown) ? dropdown.dataset.nothingChosen
       : chosen.length <= 2 ? chosen.join(", ") : chosen.length + " chosen";
     dropdown.querySelector("summary span").textContent = text;
   }
@@ -178,11 +187,7 @@
     if (!(form instanceof HTMLFormElement) || form.id !== "filters") return;
     form.querySelectorAll("details.choice-filter[data-default]").forEach(function (dropdown) {
       var box = dropdown.querySelector("input[type=checkbox]");
-      if (!box) return;
-      var chosen = Array.prototype.map.call(dropdown.querySelectorAll("input:checked"), function (b) { return b.value; });
-      if (chosen.sort().join(" ") === dropdown.dataset.default.split(" ").sort().join(" ")) {
-        delete event.detail.parameters[box.name];
-      }
+      if (box && isDefault(dropdown)) delete event.detail.parameters[box.name];
     });
   });
 

@@ -49,6 +49,7 @@ def test_default_statuses_are_ticked_boxes(member_client, list_url, mixed):
     assert WorkloadStatus.DELETED not in ticked(html, "status")
     assert ">Select all</button>" in html and ">Clear</button>" in html
     assert f'data-default="{" ".join(DEFAULT_STATUSES)}"' in html
+    assert '<span id="status-summary">All but Deleted</span>' in html
 
 
 def test_explicit_boxes_mean_exactly_those(member_client, list_url, mixed):

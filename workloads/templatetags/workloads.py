@@ -19,12 +19,14 @@ def thousands(number):
 
 
 @register.simple_tag
-def choices_summary(bound_field, nothing_chosen):
-    """What a multiple-choice filter shows when closed: "Failed, Running" or "4 chosen"."""
+def choices_summary(bound_field, nothing_chosen, default=()):
+    """What a multiple-choice filter shows when closed: "Failed, Running", "4 chosen", or
+    `nothing_chosen` ("All but Deleted") for no choice or exactly the default one."""
     labels = dict(bound_field.field.choices)
-    chosen = [labels[value] for value in bound_field.value() or () if value in labels]
-    if not chosen:
+    values = [value for value in bound_field.value() or () if value in labels]
+    if not values or (default and set(values) == set(default)):
         return nothing_chosen
+    chosen = [labels[value] for value in values]
     return ", ".join(chosen) if len(chosen) <= 2 else f"{len(chosen)} chosen"
 
 

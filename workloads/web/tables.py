@@ -126,9 +126,6 @@ class WorkloadTable(tables.Table):
         return queryset.order_by(rank.asc(), "id"), True
 
     # Export: plain numbers (units in the header), times in UTC.
-    def value_gpu(self, value):
-        return value
-
     def value_cpu_cores(self, value):
         return Decimal(value) / 1000
 
