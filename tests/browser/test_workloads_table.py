@@ -98,8 +98,8 @@ def test_page_size_select_all_clear_escape_and_sort(login, page, live_server, si
     page.goto(f"{live_server.url}/p/vision/workloads/?sort=status&status=" + "&status=".join(others))
     badges = page.locator("table#workloads tbody td:nth-child(8) .badge").all_inner_texts()
     assert badges == [WorkloadStatus(value).label for value in others]
-    assert_accessible(page)
     screenshot("workloads-table")
+    assert_accessible(page)
 
 
 def test_empty_result_offers_clear_filters(login, page, live_server, sixty):

@@ -97,3 +97,10 @@ def test_an_empty_project_says_so_and_points_at_its_deleted(member_client, list_
     make_workload(status="deleted")
     body = member_client.get(list_url).content.decode().split("<tbody")[1]
     assert "No workloads in this project yet." in body and "show the 1 deleted" in body
+
+
+def test_a_full_page_sends_no_out_of_band_counts(member_client, list_url, mixed):
+    for headers in ({}, {"HX-Request": "true", "HX-History-Restore-Request": "true"}):
+        html = member_client.get(list_url, headers=headers).content.decode()
+        assert "<html" in html and "hx-swap-oob" not in html
+        assert html.count('id="status-count-running"') == 1

@@ -13,7 +13,7 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from devcenter.htmx import FragmentMixin
+from devcenter.htmx import FragmentMixin, wants_fragment
 from projects.access import ProjectMixin
 from workloads import task_names
 from workloads.lifecycle.queueing import enqueue_each_after_commit
@@ -69,6 +69,8 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
         context["default_statuses"] = DEFAULT_STATUSES
+        # Only a swapped fragment sends the filter form's counts out of band (a full page has them).
+        context["counts_out_of_band"] = wants_fragment(self.request)
         context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
         # One grouped query: the counts beside each filter choice and the pager's total.
         context["counts"] = counts = filter_counts(self.filterset)
