@@ -141,23 +141,69 @@
   document.addEventListener("htmx:afterSettle", scrollLogs);
 })();
 
-/* Filter dropdowns: the closed dropdown says what is chosen ("Failed, Running", "4 chosen"). */
+/* Filter dropdowns and the page-size choice: the closed dropdown says what is chosen ("Failed,
+   Running", "4 chosen"); Select all / Clear; Escape or a click outside closes it; a page size
+   applies at once through the filters' own htmx request. */
 (function () {
   "use strict";
-  document.addEventListener("change", function (event) {
-    var dropdown = event.target.closest && event.target.closest("details.choice-filter");
-    if (!dropdown) return;
+  function checkedValues(dropdown) {
+    return Array.prototype.map.call(dropdown.querySelectorAll("input[type=checkbox]:checked"),
+      function (box) { return box.value; });
+  }
+  // The default choice ticked (data-default) means the same as nothing ticked.
+  function isDefault(dropdown) {
+    return dropdown.dataset.default !== undefined &&
+      checkedValues(dropdown).sort().join(" ") === dropdown.dataset.default.split(" ").sort().join(" ");
+  }
+  function summarise(dropdown) {
     var chosen = Array.prototype.map.call(
       dropdown.querySelectorAll("input[type=checkbox]:checked"),
       function (box) { return box.parentElement.textContent.trim(); }
     );
-    var text = chosen.length === 0 ? dropdown.dataset.nothingChosen
+    var text = chosen.length === 0 || isDefault(dropdown) ? dropdown.dataset.nothingChosen
       : chosen.length <= 2 ? chosen.join(", ") : chosen.length + " chosen";
     dropdown.querySelector("summary span").textContent = text;
+  }
+  document.addEventListener("change", function (event) {
+    var dropdown = event.target.closest && event.target.closest("details.choice-filter");
+    if (dropdown) summarise(dropdown);
+    // #per_page is in the table fragment but belongs to the filters form (form="filters"): its
+    // change does not bubble to that form, so it asks the form to send itself.
+    if (event.target.matches && event.target.matches("select[name=per_page]") && event.target.form) {
+      event.target.form.requestSubmit();
+    }
   });
-  // A click outside an open filter dropdown closes it.
+  // Select all / Clear: set every box, then one change event (one request, not one per box).
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.choice-filter[open]").forEach(function (details) {
+    var control = event.target.closest && event.target.closest("details.choice-filter [data-check]");
+    if (!control) return;
+    var boxes = control.closest("details").querySelectorAll("input[type=checkbox]");
+    boxes.forEach(function (box) { box.checked = control.dataset.check === "all"; });
+    if (boxes.length) boxes[boxes.length - 1].dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  // The default statuses ticked mean the same as no status at all: keep the URL short and shareable.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || form.id !== "filters") return;
+    form.querySelectorAll("details.choice-filter[data-default]").forEach(function (dropdown) {
+      var box = dropdown.querySelector("input[type=checkbox]");
+      if (box && isDefault(dropdown)) delete event.detail.parameters[box.name];
+    });
+  });
+
+  // Every dropdown of the page (<details class="dropdown">, the actions menus included): Escape
+  // closes the one focus is in and gives focus back to its button; a click outside closes it.
+  var DROPDOWNS = "details.dropdown[open], details[data-menu][open]";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var details = event.target.closest(DROPDOWNS);
+    if (!details || details.hasAttribute("data-menu")) return; // menus handle their own keys above
+    event.preventDefault();
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(DROPDOWNS).forEach(function (details) {
       if (!details.contains(event.target)) details.open = false;
     });
   });

@@ -94,11 +94,11 @@ def test_browse_filter_page_and_switch_project(login, page, live_server, vision,
     page.wait_for_url(f"{live_server.url}/p/vision/workloads/")
     page.get_by_role("link", name="Next →").click()
     page.wait_for_url(re.compile(r"page=2"))
-    expect(page.locator(".pager .current")).to_have_text("Page 2")
+    expect(page.locator(".pager .current")).to_have_text("Page 2 of 2")
     expect(page.locator("table#workloads tbody tr")).to_have_count(4)
     page.go_back()
     page.wait_for_url(f"{live_server.url}/p/vision/workloads/")
-    expect(page.locator(".pager .current")).to_have_text("Page 1")
+    expect(page.locator(".pager .current")).to_have_text("Page 1 of 2")
     expect(page.locator("table#workloads tbody tr")).to_have_count(25)
 
     # Sort by name through the header.

@@ -3,6 +3,7 @@ capped, and safe to open in a spreadsheet."""
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -30,9 +31,10 @@ def test_export_follows_filters_and_sort(member_client, list_url, make_workload)
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment;" in response["Content-Disposition"]
     table = exported(response)
-    assert table[0] == ["Name", "Type", "Cluster", "GPU", "CPU", "Memory", "Status", "Created"]
+    assert table[0] == ["name", "type", "cluster", "gpu", "cpu_cores", "memory_bytes", "status", "created_at",
+                        "created_by"]
     assert [row[0] for row in table[1:]] == ["a-train", "b-train"]
-    assert table[2][4:7] == ["0.5", "2 GiB", "Failed"]
+    assert table[2][4:7] == ["0.5", str(2 * 1024**3), "Failed"]
 
 
 def test_export_with_invalid_filter_is_empty(member_client, list_url, make_workload):
@@ -48,16 +50,27 @@ def test_text_cells_that_would_start_a_formula_get_a_quote(member_client, list_u
     row = exported(member_client.get(list_url, {"_export": "csv"}))[1]
     assert row[0] == "'" + text  # name (a Custom workload's comes from the cluster)
     assert row[2] == "'" + text  # cluster
-    assert row[7].endswith(f" by {text}")  # not at the start of its cell: a formula cannot start there
+    assert row[8] == "'" + text  # created_by, its own cell now
 
 
 def test_numbers_stay_numbers_and_safe_text_is_unchanged(member_client, list_url, make_workload):
-    make_workload(name="name-with-dash", requested_gpu=3, requested_cpu_millicores=1500, created_by_name="dev")
+    make_workload(name="name-with-dash", requested_gpu=3, requested_cpu_millicores=1500,
+                  requested_memory_bytes=1536 * 1024**2, created_by_name="dev")
     text = body(member_client.get(list_url, {"_export": "csv"}))
     line = text.splitlines()[1]
-    assert line.startswith('"name-with-dash","Training","east",3,"1.5",')  # GPU bare: a number
+    # Resources bare, as numbers (units in the headers gpu, cpu_cores, memory_bytes).
+    assert line.startswith('"name-with-dash","Training","east",3,1.5,1610612736,"Running",')
     row = list(csv.reader(io.StringIO(text)))[1]
-    assert row[:5] == ["name-with-dash", "Training", "east", "3", "1.5"]
+    assert row[:7] == ["name-with-dash", "Training", "east", "3", "1.5", "1610612736", "Running"]
+
+
+def test_created_is_two_columns_iso_utc_time_and_who(member_client, list_url, make_workload):
+    at = datetime(2026, 12, 2, 9, 15, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    make_workload(name="w", created_at=at, created_by_name="dev")
+    table = exported(member_client.get(list_url, {"_export": "csv"}))
+    assert table[0][-2:] == ["created_at", "created_by"]
+    assert table[1][-2:] == ["2026-12-02T07:15:00Z", "dev"]
+    assert datetime.fromisoformat(table[1][-2]) == at.astimezone(UTC).replace(microsecond=0)
 
 
 def test_export_is_cut_at_the_row_cap_and_says_so(member_client, list_url, make_workload, settings):
@@ -103,5 +116,8 @@ def test_export_columns_read_what_the_tables_as_values_reads(project, member, ma
     table = WorkloadTable(list_queryset(member, project), project=project, order_by="name")
     expected = list(table.as_values(exclude_columns=("select", "actions")))
     columns = ExportColumns(table, exclude=("select", "actions"))
-    assert [columns.headers] + [columns.values(record) for record in table.data.data] == expected
+    # Same cells; the headers are the column names, which a program reads more easily.
+    assert [columns.values(record) for record in table.data.data] == expected[1:]
+    assert columns.headers == [bound.name for bound in table.columns.iterall()
+                               if bound.name not in ("select", "actions") and not bound.column.exclude_from_export]
     assert [row[0] for row in expected[1:]] == ["a", "b"] and expected[1][6] == "Delete Failed"

@@ -32,3 +32,14 @@ def test_units():
     assert display.binary_bytes(16 * 1024**3) == "16 GiB"
     assert display.binary_bytes(1536 * 1024**2) == "1.5 GiB"
     assert display.binary_bytes(0) == "0"
+
+
+def test_a_deleted_workload_is_never_marked_stale(member_client, list_url, make_workload, settings):
+    """Deleted is final: its last refresh cannot go out of date."""
+    settings.REFRESH_INTERVAL_SECONDS = 30
+    make_workload(name="gone", status="deleted", status_refreshed_at=timezone.now() - timedelta(hours=5))
+    make_workload(name="old", status="running", status_refreshed_at=timezone.now() - timedelta(hours=5))
+    html = member_client.get(list_url, {"status": ["deleted", "running"], "sort": "name"}).content.decode()
+    gone, old = html.split('<tr id="workload-')[1:3]
+    assert "stale" not in gone and "refreshed 5 h ago" in gone
+    assert "stale · refreshed 5 h ago" in old

@@ -12,13 +12,21 @@ register.filter("duration", display.duration)
 register.filter("ago", display.ago)
 
 
+@register.filter
+def thousands(number):
+    """1204 -> "1,204"."""
+    return f"{number:,}"
+
+
 @register.simple_tag
-def choices_summary(bound_field, nothing_chosen):
-    """What a multiple-choice filter shows when closed: "Failed, Running" or "4 chosen"."""
+def choices_summary(bound_field, nothing_chosen, default=()):
+    """What a multiple-choice filter shows when closed: "Failed, Running", "4 chosen", or
+    `nothing_chosen` ("All but Deleted") for no choice or exactly the default one."""
     labels = dict(bound_field.field.choices)
-    chosen = [labels[value] for value in bound_field.value() or () if value in labels]
-    if not chosen:
+    values = [value for value in bound_field.value() or () if value in labels]
+    if not values or (default and set(values) == set(default)):
         return nothing_chosen
+    chosen = [labels[value] for value in values]
     return ", ".join(chosen) if len(chosen) <= 2 else f"{len(chosen)} chosen"
 
 
@@ -28,6 +36,13 @@ def workspace_link(workload):
 
 
 @register.inclusion_tag("workloads/_refreshed.html")
-def refreshed(at):
-    """"refreshed 12 s ago", marked stale after three refresh intervals."""
-    return {"at": at, "ago": display.ago(at), "stale": display.is_stale(at)}
+def refreshed(at, status=""):
+    """"refreshed 12 s ago", marked stale after three refresh intervals (never for a status
+    that is final: a Deleted workload's status cannot go out of date)."""
+    return {"at": at, "ago": display.ago(at), "stale": display.is_stale(at) and status not in display.FINAL_STATUSES}
+
+
+@register.simple_tag
+def choice_count(counts, filter_name, value):
+    """How many workloads ticking `value` in `filter_name` would add: "1,204"."""
+    return f"{counts.of(filter_name).get(value, 0):,}"

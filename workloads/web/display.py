@@ -65,6 +65,10 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} d ago"
 
 
+# Statuses that never change again: their "last refreshed" cannot be out of date.
+FINAL_STATUSES = frozenset({WorkloadStatus.DELETED})
+
+
 def is_stale(refreshed_at: datetime | None, now: datetime | None = None) -> bool:
     """True when the status is older than three refresh intervals (or was never refreshed)."""
     if refreshed_at is None:

@@ -52,7 +52,8 @@ class ExportColumns:
             bound for bound in table.columns.iterall()
             if not (bound.column.exclude_from_export or bound.name in exclude)
         ]
-        self.headers = [force_str(bound.header, strings_only=True) for bound in self.columns]
+        # Headers a program reads: the column names, units in them ("cpu_cores", "memory_bytes").
+        self.headers = [bound.name for bound in self.columns]
         self._readers = [self._reader(bound) for bound in self.columns]
 
     def values(self, record) -> list:

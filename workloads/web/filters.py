@@ -27,7 +27,7 @@ class WorkloadFilterSet(django_filters.FilterSet):
         label="Status",
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="All but Deleted when none is chosen.",
+        help_text="Nothing ticked shows every status but Deleted.",
     )
 
     class Meta:
@@ -35,16 +35,27 @@ class WorkloadFilterSet(django_filters.FilterSet):
         fields = ["name", "type", "status"]
 
     def __init__(self, data=None, *args, **kwargs):
-        # Always bound: the page with no query string still applies the default statuses.
+        # Always bound, and a request without `status` means the default statuses: the form
+        # then shows them as ticked boxes and the query applies them, from the same data.
+        self.requested = data if data is not None else QueryDict()
+        if not self.requested.getlist("status"):
+            data = self.requested.copy()
+            data.setlist("status", DEFAULT_STATUSES)
         super().__init__(data if data is not None else QueryDict(), *args, **kwargs)
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status__in=DEFAULT_STATUSES)
+    def filtered_except(self, *names):
+        """The queryset with every filter applied but `names` (for counts per choice of those)."""
+        queryset = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name not in names:
+                queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def chosen(self, name) -> tuple[str, ...]:
+        """The values a choice filter lets through: what is ticked, or every choice when none is."""
+        return tuple(self.form.cleaned_data.get(name) or (value for value, _ in self.filters[name].field.choices))
 
     @property
     def is_filtered(self):
         """True when the request asks for anything but the default view."""
-        return any(self.data.get(name) for name in self.filters)
+        return any(self.requested.get(name) for name in self.filters)

@@ -1,12 +1,15 @@
 """The Workloads table: columns are declared here, formatting in render_<column>."""
 
+from datetime import UTC
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from workloads.models import Workload
+from workloads.models import Workload, status_lifecycle_rank
 from workloads.web import display
 from workloads.web.pagination import page_sizes
 
@@ -38,20 +41,41 @@ class SelectColumn(FragmentColumn):
         return render_to_string("workloads/_select_header.html")
 
 
+class ExportColumn(tables.Column):
+    """A column only the CSV has (its header is the column's name), never shown on the page."""
+
+    def __init__(self, accessor):
+        super().__init__(accessor=accessor, visible=False, orderable=False)
+
+
+def shown_only(**kwargs):
+    """Keyword arguments of a column the page shows but the CSV replaces with an ExportColumn."""
+    return {"exclude_from_export": True, **kwargs}
+
+
 class WorkloadTable(tables.Table):
-    """Every sortable column orders by (field, id): pages stay stable when values tie."""
+    """Every sortable column orders by (field, id): pages stay stable when values tie. Each
+    ordering has its index on (project, field, id) (migration 0007)."""
 
     select = SelectColumn(verbose_name="Select", attrs={"td": {"class": "select"}, "th": {"class": "select"}})
     name = tables.Column(order_by=("name", "id"), linkify=lambda record, table: table.detail_url(record))
     type = tables.Column(order_by=("type", "id"))
-    cluster = tables.Column(orderable=False)
-    gpu = tables.Column("GPU", accessor="requested_gpu", orderable=False, attrs={"cell": {"class": "numeric"}})
-    cpu = tables.Column("CPU", accessor="requested_cpu_millicores", orderable=False,
+    # By cluster id, which groups a project's rows by cluster through the (project, cluster, id)
+    # index; by the cluster's name it was a sort of every row: 1.1-1.7 s at 300k rows.
+    cluster = tables.Column(order_by=("cluster_id", "id"))
+    gpu = tables.Column("GPU", accessor="requested_gpu", order_by=("requested_gpu", "id"),
                         attrs={"cell": {"class": "numeric"}})
-    memory = tables.Column("Memory", accessor="requested_memory_bytes", orderable=False,
-                           attrs={"cell": {"class": "numeric"}})
+    cpu = tables.Column("CPU", accessor="requested_cpu_millicores", **shown_only(
+        order_by=("requested_cpu_millicores", "id"), attrs={"cell": {"class": "numeric"}}))
+    cpu_cores = ExportColumn("requested_cpu_millicores")
+    memory = tables.Column("Memory", accessor="requested_memory_bytes", **shown_only(
+        order_by=("requested_memory_bytes", "id"), attrs={"cell": {"class": "numeric"}}))
+    memory_bytes = ExportColumn("requested_memory_bytes")
+    # Sorted in lifecycle order (order_status), not alphabetically.
     status = FragmentColumn("workloads/_status_cell.html", order_by=("status", "id"))
-    created = tables.Column("Created", accessor="created_at", order_by=("created_at", "id"))
+    created = tables.Column("Created", accessor="created_at", **shown_only(order_by=("created_at", "id")))
+    created_at = ExportColumn("created_at")
+    created_by = ExportColumn("created_by_name")
     actions = FragmentColumn(
         "workloads/_actions.html", orderable=False, exclude_from_export=True,
         attrs={"td": {"class": "actions"}, "th": {"class": "actions"}},
@@ -68,6 +92,9 @@ class WorkloadTable(tables.Table):
     def __init__(self, *args, project, **kwargs):
         self.project = project
         self.now = timezone.now()
+        # Set by the list view: the filter's counts (its total in the pager) and whether the view
+        # is filtered (the empty state then offers Clear filters).
+        self.filter_counts, self.is_filtered, self.page_count = None, False, None
         super().__init__(*args, **kwargs)
 
     @property
@@ -92,18 +119,21 @@ class WorkloadTable(tables.Table):
             record.created_by_name or "unknown",
         )
 
-    # Export: plain values, units in the header.
-    def value_cpu(self, value):
-        return display.cores(value)
+    def order_status(self, queryset, is_descending):
+        rank = status_lifecycle_rank()
+        if is_descending:
+            return queryset.order_by(rank.desc(), "-id"), True
+        return queryset.order_by(rank.asc(), "id"), True
 
-    def value_memory(self, value):
-        return display.binary_bytes(value)
+    # Export: plain numbers (units in the header), times in UTC.
+    def value_cpu_cores(self, value):
+        return Decimal(value) / 1000
 
     def value_status(self, value):
         return value  # a choice field's value is already its label
 
-    def value_created(self, record):
-        return f"{record.created_at.isoformat()} by {record.created_by_name}"
+    def value_created_at(self, value):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # The fields the table reads: the list query loads nothing else.

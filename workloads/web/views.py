@@ -13,14 +13,15 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from devcenter.htmx import FragmentMixin
+from devcenter.htmx import FragmentMixin, wants_fragment
 from projects.access import ProjectMixin
 from workloads import task_names
 from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import Workload
 from workloads.status import WorkloadStatus
 from workloads.web import export
-from workloads.web.filters import WorkloadFilterSet
+from workloads.web.counts import filter_counts
+from workloads.web.filters import DEFAULT_STATUSES, WorkloadFilterSet
 from workloads.web.links import list_url
 from workloads.web.pagination import CappedLazyPaginator, page_sizes
 from workloads.web.scoping import project_clusters
@@ -67,7 +68,18 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         clusters = project_clusters(self.project)
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
+        context["default_statuses"] = DEFAULT_STATUSES
+        # Only a swapped fragment sends the filter form's counts out of band (a full page has them).
+        context["counts_out_of_band"] = wants_fragment(self.request)
         context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
+        # One grouped query: the counts beside each filter choice and the pager's total.
+        context["counts"] = counts = filter_counts(self.filterset)
+        # render_table renders with the table alone: what its pager and empty state say rides on it.
+        table = context["table"]
+        table.filter_counts, table.is_filtered = counts, self.filterset.is_filtered
+        paginator = getattr(table, "paginator", None)
+        if counts is not None and paginator is not None:
+            table.page_count = max(1, -(-counts.total // paginator.per_page))
         context.update(self.refresh_state(clusters))
         page = getattr(context["table"], "page", None)
         rows = page.object_list if page is not None else []
