@@ -54,9 +54,9 @@ class Route:
 class Cluster:
     """The simulated cluster's API, read with the kubeconfig kubesim wrote (JSON)."""
 
-    def __init__(self, name: str, kubeconfig: Path):
+    def __init__(self, name: str, kubeconfig: Path | str):
         self.name = name
-        self.kubeconfig = kubeconfig
+        self.kubeconfig = Path(kubeconfig)
 
     def get(self, path: str, **query) -> dict:
         # Read each time: kubesim writes a new kubeconfig when it restarts.
@@ -75,7 +75,10 @@ class Cluster:
             return {}
         if response.status != 200:
             raise OSError(f"{path}: HTTP {response.status}")
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except ValueError as error:
+            raise OSError(f"{path}: not JSON") from error
 
     def routes(self) -> list[Route]:
         routes = []
@@ -199,7 +202,7 @@ class IngressHandler(BaseHTTPRequestHandler):
     def handle_request(self, body: bool):
         try:
             route = matching_route(self.cluster.routes(), routed_path(self.path))
-        except OSError as error:
+        except (OSError, ValueError, KeyError) as error:  # kubesim down, or its kubeconfig not written yet
             return self.answer(502, f"The simulated cluster {self.cluster.name} cannot be read: {error}", body)
         if route is None:
             return self.answer(404, "No workspace is published at this address.", body)
