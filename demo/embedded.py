@@ -36,7 +36,7 @@ def commands(addresses):
             python, "-m", "demo.ingress", "--cluster", cluster.name, "--kubeconfig", kubeconfig,
             "--host", addresses.host or "127.0.0.1", "--port", str(cluster.ingress_port),
         ]
-    yield "demo objects", [python, "manage.py", "demo_cluster"]
+    yield "demo objects", [python, "manage.py", "demo_cluster", "--follow-launch"]
     yield "worker", [
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),

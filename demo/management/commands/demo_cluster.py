@@ -13,7 +13,7 @@ drops out of the capacity 40 s later, the job keeps running as far as anyone can
 the Custom workload in status Unknown is two hand-made pods, one of them removed by hand while
 the other still waits to start (SPEC: Pending mixed with Deleted is Unknown).
 
-It also points the demo at this launch (`demo/addresses.py`): each simulated cluster's
+With `--follow-launch` (`make run`) it first points the demo at this launch (`demo/addresses.py`): each simulated cluster's
 workspace base URL is its ingress's address, the workspaces' URLs follow, and each live
 workspace's Ingress is made anew so that its forward-auth annotations name this launch's
 devcenter (the ingress routes by them, as ingress-nginx does).
@@ -21,6 +21,7 @@ devcenter (the ingress routes by them, as ingress-nginx does).
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -64,8 +65,15 @@ REMOVED_BY_HAND = "-twin"
 class Command(BaseCommand):
     help = "Create the objects of the demo workloads in the simulated clusters (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--follow-launch", action="store_true",
+            help="first point the simulated clusters at this launch's kubeconfigs and ingress addresses",
+        )
+
     def handle(self, *args, **options):
-        self.follow_launch()
+        if options["follow_launch"]:
+            self.follow_launch()
         for cluster in Cluster.objects.exclude(kubeconfig=""):
             try:
                 created = self.populate(cluster)
@@ -76,10 +84,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def follow_launch(self):
-        """The simulated clusters' workspace base URLs (and their workspaces' URLs) are this
-        launch's ingress addresses: a second launch on other ports gets URLs of its own."""
+        """The simulated clusters are this launch's (its var dir's kubeconfigs), their workspace
+        base URLs (and so their workspaces' URLs) its ingress addresses: a second launch on other
+        ports, or from a copied database, gets clusters and URLs of its own."""
         for name, simulated in launch_addresses().clusters.items():
-            Cluster.objects.filter(name=name).update(workload_base_url=simulated.workspace_base_url)
+            Cluster.objects.filter(name=name).update(
+                workload_base_url=simulated.workspace_base_url,
+                kubeconfig=str(settings.VAR_DIR / f"kubesim-{name}.kubeconfig"),
+                context="kubesim",
+            )
             workloads = Workload.objects.filter(cluster__name=name).select_related("project", "cluster")
             for workload in workloads:
                 if has_url(workload.type):
