@@ -53,9 +53,19 @@ def workspace(settings, live_server, cluster, quota, make_workload):
             server.server_close()
 
 
+def activate(locator, viewport):
+    """Click as a person would; on the phone size, from the keyboard: there the page's top bar
+    and the table (wider than the screen) still cover the controls, a layout defect of its own
+    (reported) that this test is not about."""
+    if viewport == "phone":
+        locator.focus()
+        locator.press("Enter")
+    else:
+        locator.click()
+
+
 def sign_in(page, live_server, username):
-    """The login form, sent with Enter (on the phone size the login page's top bar covers the
-    Sign in button: reported, not this test's subject)."""
+    """The login form, sent with Enter (see `activate`)."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -63,16 +73,16 @@ def sign_in(page, live_server, username):
     page.wait_for_url(re.compile(r"/p/"))
 
 
-def test_open_workspace_opens_its_page_in_a_new_tab(page, live_server, workspace, screenshot):
+def test_open_workspace_opens_its_page_in_a_new_tab(page, viewport, live_server, workspace, screenshot):
     sign_in(page, live_server, "member")
     page.goto(f"{live_server.url}/p/vision/workloads/?type=workspace")
-    page.get_by_label("Actions for notebook-alice", exact=True).first.click()
+    activate(page.get_by_label("Actions for notebook-alice", exact=True).first, viewport)
     link = page.get_by_role("menuitem", name=re.compile("Open workspace"))
     expect(link).to_have_attribute("href", workspace.workspace_url)
     statuses = {}
     page.context.on("response", lambda response: statuses.setdefault(response.url, response.status))
     with page.context.expect_page() as opened:
-        link.click()
+        activate(link, viewport)
     tab = opened.value
     tab.wait_for_load_state()
     assert statuses[workspace.workspace_url] == 200
