@@ -36,7 +36,9 @@ seed: migrate
 
 ## Serve the dashboard on http://127.0.0.1:8000/ with demo data: SQLite, no Redis, simulated clusters.
 ## DEVCENTER_ADDRESS=127.0.0.1:9000 moves it (and the simulated clusters' ports with it).
-run: seed
+run: $(RUN_STAMP)
+	$(SAY) "migrating the SQLite database in var/ and loading demo data"
+	DEBUG=1 $(PY) manage.py seed_demo --migrate
 	$(SAY) "starting simulated clusters, their workspace ingresses, the worker and the web server"
 	DEBUG=1 $(PY) -m demo.embedded
 

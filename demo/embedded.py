@@ -36,12 +36,14 @@ def commands(addresses):
             python, "-m", "demo.ingress", "--cluster", cluster.name, "--kubeconfig", kubeconfig,
             "--host", addresses.host or "127.0.0.1", "--port", str(cluster.ingress_port),
         ]
+    # The web server needs nothing of the clusters: it starts before the demo objects are made,
+    # so the login page answers sooner; the worker only after (its refresh would find none).
+    yield "web", [python, "manage.py", "runserver", addresses.address]
     yield "demo objects", [python, "manage.py", "demo_cluster", "--follow-launch"]
     yield "worker", [
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
     ]
-    yield "web", [python, "manage.py", "runserver", addresses.address]
 
 
 def ports_in_use(addresses) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -119,8 +120,17 @@ NLP_WORKLOADS = [
 class Command(BaseCommand):
     help = "Create the demo users, projects, clusters, quotas and workloads (idempotent)."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument("--migrate", action="store_true",
+                            help="migrate the database first, in the same process (make run: one start-up)")
+
     def handle(self, *args, **options):
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        self.seed(**options)
+
+    @transaction.atomic
+    def seed(self, **options):
         users = self.seed_users()
         projects = self.seed_projects(users)
         clusters = self.seed_clusters()
