@@ -1,27 +1,45 @@
 # devcenter: `make run` serves the dashboard on its embedded default, `make test` runs the suite.
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two stamps: `make run` installs what running needs, `make test` adds the test tools.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+SAY := @echo "[make run]"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The venv's own pip is recent enough (editable installs from pyproject.toml need pip >= 21.3):
+# no upgrade, no progress bars, no bytecode compiled ahead (Python compiles what it imports).
+PIP_INSTALL := $(PY) -m pip install --quiet --no-input --progress-bar off --no-compile
 
 .PHONY: run test bench lint migrate seed clean
 
 $(PY):
+	$(SAY) "creating $(VENV) with $$(bin/find-python)"
 	"$$(bin/find-python)" -m venv $(VENV)
 
-$(STAMP): pyproject.toml kubesim/pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ./kubesim -e ".[test]"
+$(RUN_STAMP): pyproject.toml kubesim/pyproject.toml | $(PY)
+	$(SAY) "installing devcenter, kubesim and $$($(PY) -c 'import tomllib; print(len(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))') packages it runs on (with what they need)"
+	$(PIP_INSTALL) -e ./kubesim -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	@echo "[make test] installing $$($(PY) -c 'import tomllib; print(len(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["test"]))') test tools"
+	$(PIP_INSTALL) -e ".[test]"
 	touch $(STAMP)
 
-migrate: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --noinput
+migrate: $(RUN_STAMP)
+	$(SAY) "migrating the SQLite database in var/"
+	DEBUG=1 $(PY) manage.py migrate --noinput --verbosity 0
 
 seed: migrate
+	$(SAY) "loading demo data"
 	DEBUG=1 $(PY) manage.py seed_demo
 
 ## Serve the dashboard on http://127.0.0.1:8000/ with demo data: SQLite, no Redis, simulated clusters.
-run: seed
+## DEVCENTER_ADDRESS=127.0.0.1:9000 moves it (and the simulated clusters' ports with it).
+run: $(RUN_STAMP)
+	$(SAY) "migrating the SQLite database in var/ and loading demo data"
+	DEBUG=1 $(PY) manage.py seed_demo --migrate
+	$(SAY) "starting simulated clusters, their workspace ingresses, the worker and the web server"
 	DEBUG=1 $(PY) -m demo.embedded
 
 ## Run the whole suite against PostgreSQL and Redis on this machine (started if stopped).

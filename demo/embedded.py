@@ -1,62 +1,107 @@
 """`make run`: the whole product on one machine with no services installed.
 
-Starts two simulated clusters (kubesim, real time), a Celery worker with beat on the
-filesystem queue, and Django's development server; stops them all together.
+Starts two simulated clusters (kubesim, real time) with a workspace ingress each
+(`demo/ingress.py`, in front of the workspaces as ingress-nginx is in production), a Celery
+worker with beat on the filesystem queue, and Django's development server; stops them all
+together. `DEVCENTER_ADDRESS` places all of them (`demo/addresses.py`).
 """
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from demo.addresses import AddressError, launch_addresses
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DEVCENTER_VAR_DIR") or BASE_DIR / "var")
-# name: (port, nodes); each simulated node has 64 cores, 512 GiB and 8 GPUs (seed_demo agrees).
-SIMULATED_CLUSTERS = {"east": (16443, 4), "west": (16444, 2)}
-ADDRESS = os.environ.get("DEVCENTER_ADDRESS", "127.0.0.1:8000")
 
 
-def commands():
+def say(text):
+    print(f"[make run] {text}", flush=True)
+
+
+def commands(addresses):
     python = sys.executable
-    for name, (port, nodes) in SIMULATED_CLUSTERS.items():
-        yield f"kubesim-{name}", [
-            python, "-m", "kubesim", "--port", str(port), "--nodes", str(nodes),
-            "--kubeconfig", str(VAR_DIR / f"kubesim-{name}.kubeconfig"),
-            "--state", str(VAR_DIR / f"kubesim-{name}.json"),
-            "--realtime",
+    for cluster in addresses.clusters.values():
+        kubeconfig = str(VAR_DIR / f"kubesim-{cluster.name}.kubeconfig")
+        yield f"simulated cluster {cluster.name}", [
+            python, "-m", "kubesim", "--port", str(cluster.api_port), "--nodes", str(cluster.nodes),
+            "--kubeconfig", kubeconfig, "--state", str(VAR_DIR / f"kubesim-{cluster.name}.json"), "--realtime",
         ]
-    yield "demo objects", [python, "manage.py", "demo_cluster"]
+        yield f"workspace ingress {cluster.name}", [
+            python, "-m", "demo.ingress", "--cluster", cluster.name, "--kubeconfig", kubeconfig,
+            "--host", addresses.host or "127.0.0.1", "--port", str(cluster.ingress_port),
+        ]
+    # The web server needs nothing of the clusters: it starts before the demo objects are made,
+    # so the login page answers sooner; the worker only after (its refresh would find none).
+    yield "web", [python, "manage.py", "runserver", addresses.address]
+    yield "demo objects", [python, "manage.py", "demo_cluster", "--follow-launch"]
     yield "worker", [
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
     ]
-    yield "web", [python, "manage.py", "runserver", ADDRESS]
 
 
-def wait_for_kubeconfigs(timeout=15.0):
+def ports_in_use(addresses) -> list[str]:
+    """What of this launch could not listen: another launch (or anything) holds its port."""
+    taken = []
+    for port, what in addresses.ports().items():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((addresses.browser_host, port))
+            except OSError:
+                taken.append(f"port {port} ({what})")
+    return taken
+
+
+def child_environment(addresses) -> dict[str, str]:
+    """DEBUG on, and the ingresses wired to devcenter as the README's Security section says."""
+    return {
+        **os.environ,
+        "DEBUG": os.environ.get("DEBUG", "1"),
+        "DEVCENTER_ADDRESS": addresses.address,
+        "WORKSPACE_AUTH_URL": os.environ.get("WORKSPACE_AUTH_URL") or addresses.auth_url,
+        "WORKSPACE_SIGNIN_URL": os.environ.get("WORKSPACE_SIGNIN_URL") or addresses.signin_url,
+    }
+
+
+def wait_for_kubeconfigs(addresses, timeout=15.0):
     """kubesim writes its kubeconfig once it listens; the worker needs it."""
     deadline = time.monotonic() + timeout
-    paths = [VAR_DIR / f"kubesim-{name}.kubeconfig" for name in SIMULATED_CLUSTERS]
+    paths = [VAR_DIR / f"kubesim-{name}.kubeconfig" for name in addresses.clusters]
     while time.monotonic() < deadline and not all(path.exists() for path in paths):
         time.sleep(0.2)
 
 
 def main():
+    try:
+        addresses = launch_addresses()
+    except AddressError as error:
+        sys.exit(f"[make run] {error}")
+    taken = ports_in_use(addresses)
+    if taken:
+        sys.exit(f"[make run] in use: {', '.join(taken)}. Stop the other launch, or give this one "
+                 "another DEVCENTER_ADDRESS (e.g. DEVCENTER_ADDRESS=127.0.0.1:9000 make run).")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    for name in SIMULATED_CLUSTERS:  # written anew by each kubesim start (new token)
+    for name in addresses.clusters:  # written anew by each kubesim start (new token)
         (VAR_DIR / f"kubesim-{name}.kubeconfig").unlink(missing_ok=True)
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    env = child_environment(addresses)
     processes = []
-    for label, command in commands():
-        print(f"[make run] starting {label}: {' '.join(command[1:])}", flush=True)
+    for label, command in commands(addresses):
+        say(f"starting {label}: {' '.join(command[1:])}")
         if label == "demo objects":
-            wait_for_kubeconfigs()
+            wait_for_kubeconfigs(addresses)
             subprocess.run(command, cwd=BASE_DIR, env=env, check=False)  # one-off, before the worker
             continue
         processes.append((label, subprocess.Popen(command, cwd=BASE_DIR, env=env)))
-    print(f"[make run] devcenter on http://{ADDRESS}/ — sign in as dev / devcenter-demo", flush=True)
+    for cluster in addresses.clusters.values():
+        say(f"workspaces of {cluster.name} on {cluster.workspace_base_url}/")
+    say(f"serving devcenter on {addresses.devcenter_url}/ — sign in as dev / devcenter-demo")
 
     def stop(*_):
         for _, process in processes:

@@ -213,12 +213,14 @@ def test_delete_through_the_worker(e2e, page, live_server, sim_cluster, screensh
     screenshot("e2e-delete-deleted")
 
 
-def test_workspace_runs_and_opens_in_a_new_tab(e2e, page, live_server, sim_cluster, screenshot):
+def test_workspace_runs_and_opens_in_a_new_tab(e2e, page, live_server, sim_cluster, screenshot, settings):
+    settings.WORKSPACE_AUTH_URL = f"{live_server.url}/auth/workspace/"  # so the launch publishes an Ingress
     workload = launch(page, live_server, type_label="Workspace", name="e2e-notebook", image="jupyter/base:2024")
     row = page.locator(f"#workload-{workload.pk}")
     kinds, _ = wait_for(lambda: all(found := in_cluster(sim_cluster, workload)) and found,
                         message="the workspace's pod in kubesim")
-    assert kinds == ["Deployment", "NetworkPolicy", "Service"]  # no Ingress: no WORKSPACE_AUTH_URL here
+    # Open workspace is offered once the refresh has seen the Service and the Ingress routing it.
+    assert kinds == ["Deployment", "Ingress", "NetworkPolicy", "Service"]
     refresh_until(page, row, "Running")
     expect(row.locator(".status-reason")).to_have_text("Deployment: 1 of 1 ready")
     screenshot("e2e-workspace-running")

@@ -2,7 +2,7 @@
 
 from django import template
 
-from workloads.web import display
+from workloads.web import display, links
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def choices_summary(bound_field, nothing_chosen, default=()):
 
 @register.simple_tag
 def workspace_link(workload):
-    return display.workspace_link(workload)
+    return links.workspace_link(workload)
 
 
 @register.inclusion_tag("workloads/_refreshed.html")

@@ -10,7 +10,7 @@ from workloads.logs import LOG_TAIL_CHOICES, read_workload_logs
 from workloads.models import Component, StatusChange
 from workloads.status import WorkloadStatus
 from workloads.web import display
-from workloads.web.links import list_url
+from workloads.web.links import list_url, workspace_link
 from workloads.web.scoping import WorkloadScopedMixin
 
 # Statuses whose logs may still grow: the logs page follows them.
@@ -46,7 +46,7 @@ class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
                 "run_time": display.duration((workload.finished_at or now) - workload.started_at)
                 if workload.started_at
                 else "",
-                "workspace": display.workspace_link(workload),
+                "workspace": workspace_link(workload),
                 "is_active": workload.status in ACTIVE_STATUSES
                 or workload.status == WorkloadStatus.DELETING,
                 "back_url": list_url(self.project),

@@ -1,14 +1,10 @@
 """How a workload's numbers and states read on the page: pure helpers, no queries."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
-
-from workloads.status import WorkloadStatus
-from workloads.types import WorkloadType, has_url
 
 _BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -87,26 +83,3 @@ def safe_http_url(url: str) -> str:
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return url
     return ""
-
-
-@dataclass(frozen=True)
-class WorkspaceLink:
-    url: str  # "" when it cannot be opened
-    reason: str  # why not, in plain words
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.url)
-
-
-def workspace_link(workload) -> WorkspaceLink | None:
-    """The Open workspace item of a workload: None for types without a URL, disabled with a reason."""
-    if not has_url(workload.type):
-        return None
-    label = WorkloadType(workload.type).label
-    if workload.status != WorkloadStatus.RUNNING:
-        return WorkspaceLink("", f"{label} is {WorkloadStatus(workload.status).label}")
-    url = safe_http_url(workload.workspace_url)
-    if not url:
-        return WorkspaceLink("", f"{label} has no web address yet")
-    return WorkspaceLink(url, "")

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from workloads.models import Workload, status_lifecycle_rank
 from workloads.web import display
+from workloads.web.links import with_workspace_routes
 from workloads.web.pagination import page_sizes
 
 
@@ -145,8 +146,9 @@ LIST_FIELDS = (
 
 
 def list_queryset(user, project):
-    """The project's workloads as the user may see them, with only the columns the table shows."""
-    return (
+    """The project's workloads as the user may see them, with only the columns the table shows
+    (and whether each workspace's URL answers: the actions menu offers Open workspace then)."""
+    return with_workspace_routes(
         Workload.objects.for_user(user)
         .filter(project=project)
         .select_related("cluster")

@@ -12,14 +12,21 @@ node stops reporting a few seconds in (kubesim stops its kubelet: the node turns
 drops out of the capacity 40 s later, the job keeps running as far as anyone can tell), and
 the Custom workload in status Unknown is two hand-made pods, one of them removed by hand while
 the other still waits to start (SPEC: Pending mixed with Deleted is Unknown).
+
+With `--follow-launch` (`make run`) it first points the demo at this launch (`demo/addresses.py`): each simulated cluster's
+workspace base URL is its ingress's address, the workspaces' URLs follow, and each live
+workspace's Ingress is made anew so that its forward-auth annotations name this launch's
+devcenter (the ingress routes by them, as ingress-nginx does).
 """
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo.addresses import launch_addresses
 from projects.models import Cluster, Quota
 from workloads.cluster import (
     SERVICE,
@@ -28,12 +35,14 @@ from workloads.cluster import (
     ClusterUnreachable,
     CreateFailed,
     build_manifests,
+    workspace_url,
 )
 from workloads.cluster.labels import PROJECT as PROJECT_LABEL
 from workloads.cluster.labels import project_selector
 from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus
+from workloads.types import has_url
 
 HOUR = 3600
 FOREVER = 10**7
@@ -56,7 +65,15 @@ REMOVED_BY_HAND = "-twin"
 class Command(BaseCommand):
     help = "Create the objects of the demo workloads in the simulated clusters (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--follow-launch", action="store_true",
+            help="first point the simulated clusters at this launch's kubeconfigs and ingress addresses",
+        )
+
     def handle(self, *args, **options):
+        if options["follow_launch"]:
+            self.follow_launch()
         for cluster in Cluster.objects.exclude(kubeconfig=""):
             try:
                 created = self.populate(cluster)
@@ -64,6 +81,24 @@ class Command(BaseCommand):
                 self.stderr.write(f"cluster {cluster.name} unreachable, skipped: {error}")
                 continue
             self.stdout.write(f"cluster {cluster.name}: objects created for {created} demo workloads")
+
+    @transaction.atomic
+    def follow_launch(self):
+        """The simulated clusters are this launch's (its var dir's kubeconfigs), their workspace
+        base URLs (and so their workspaces' URLs) its ingress addresses: a second launch on other
+        ports, or from a copied database, gets clusters and URLs of its own."""
+        for name, simulated in launch_addresses().clusters.items():
+            Cluster.objects.filter(name=name).update(
+                workload_base_url=simulated.workspace_base_url,
+                kubeconfig=str(settings.VAR_DIR / f"kubesim-{name}.kubeconfig"),
+                context="kubesim",
+            )
+            workloads = Workload.objects.filter(cluster__name=name).select_related("project", "cluster")
+            for workload in workloads:
+                if has_url(workload.type):
+                    url = workspace_url(workload_spec(workload))
+                    if url != workload.workspace_url:
+                        Workload.objects.filter(pk=workload.pk).update(workspace_url=url)
 
     def populate(self, cluster):
         quotas = list(Quota.objects.filter(cluster=cluster).select_related("project"))
@@ -85,6 +120,8 @@ class Command(BaseCommand):
                     key = str(workload.id)
                 else:
                     continue
+                if key in present and has_url(workload.type) and workload.status != WorkloadStatus.DELETE_FAILED:
+                    self.republish(gateway, workload, [c for c in observed if c.workload_id == key])
                 if not manifests or key in present:
                     continue
                 try:
@@ -98,6 +135,27 @@ class Command(BaseCommand):
                         gateway.delete_component(obj.kind, obj.namespace, obj.name, obj.uid)
                 created += 1
         return created
+
+    def republish(self, gateway, workload, observed):
+        """Make the workspace's Ingress anew (its annotations name this launch's devcenter)."""
+        ingress = [m for m in build_manifests(workload_spec(workload)) if m["kind"] == "Ingress"]
+        for old in observed:
+            if old.kind == "Ingress":
+                gateway.delete_component(old.kind, old.namespace, old.name, old.uid)
+        if not ingress:
+            return
+        try:
+            objects = gateway.create_objects(ingress)
+        except CreateFailed as error:
+            self.stderr.write(f"{workload.name}: {error}")
+            return
+        with transaction.atomic():
+            workload.components.filter(kind="Ingress").delete()
+            Component.objects.bulk_create(
+                Component.for_object(workload.id, obj, state=ComponentState.PENDING, reason="created",
+                                     at=timezone.now())
+                for obj in objects
+            )
 
     def custom_manifests(self, workload):
         """The objects a Custom workload was found as: labelled pods that devcenter did not launch

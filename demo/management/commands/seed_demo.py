@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo.addresses import launch_addresses
 from projects.models import Cluster, Membership, Project, Quota, Role
 from workloads.cluster import workspace_url
 from workloads.lifecycle.launch_spec import workload_spec
@@ -34,7 +36,7 @@ PROJECTS = [
     ("sandbox", "Sandbox", "Experiments that do not belong anywhere else yet."),
 ]
 # The capacity of what `make run` simulates (kubesim nodes of 64 cores, 512 GiB, 8 GPUs):
-# east has 4 nodes, west 2 (see devcenter/embedded.py); the refresh reads it again anyway.
+# east has 4 nodes, west 2 (demo/addresses.py); the refresh reads it again anyway.
 CLUSTERS = [
     # name, display name, GPU, CPU millicores, memory bytes
     ("east", "East (simulated)", 32, 256_000, 2048 * GIB),
@@ -118,8 +120,17 @@ NLP_WORKLOADS = [
 class Command(BaseCommand):
     help = "Create the demo users, projects, clusters, quotas and workloads (idempotent)."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument("--migrate", action="store_true",
+                            help="migrate the database first, in the same process (make run: one start-up)")
+
     def handle(self, *args, **options):
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        self.seed(**options)
+
+    @transaction.atomic
+    def seed(self, **options):
         users = self.seed_users()
         projects = self.seed_projects(users)
         clusters = self.seed_clusters()
@@ -161,6 +172,7 @@ class Command(BaseCommand):
     def seed_clusters(self):
         clusters = {}
         var_dir = settings.VAR_DIR
+        simulated = launch_addresses().clusters  # demo_cluster moves the base URL to each launch's
         for name, display_name, gpu, cpu, memory in CLUSTERS:
             clusters[name], _ = Cluster.objects.get_or_create(
                 name=name,
@@ -168,7 +180,7 @@ class Command(BaseCommand):
                     "display_name": display_name,
                     "kubeconfig": str(var_dir / f"kubesim-{name}.kubeconfig"),
                     "context": "kubesim",
-                    "workload_base_url": f"http://127.0.0.1:8000/demo-workspaces/{name}",
+                    "workload_base_url": simulated[name].workspace_base_url,
                     "capacity_gpu": gpu,
                     "capacity_cpu_millicores": cpu,
                     "capacity_memory_bytes": memory,
