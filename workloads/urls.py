@@ -7,6 +7,7 @@ app_name = "workloads"
 urlpatterns = [
     path("", views.WorkloadListView.as_view(), name="list"),
     path("launch/", launch_views.LaunchWorkloadView.as_view(), name="launch"),
+    path("launch/check/", launch_views.LaunchCheckView.as_view(), name="launch-check"),
     path("refresh/", views.RefreshView.as_view(), name="refresh"),
     path("bulk-delete/", delete_views.WorkloadBulkDeleteView.as_view(), name="bulk-delete"),
     path("<int:pk>/", detail_views.WorkloadDetailView.as_view(), name="detail"),
