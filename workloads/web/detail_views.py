@@ -35,17 +35,12 @@ class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workload = self.object
-        now = timezone.now()
-        waiting = workload.started_at is None and workload.status in ACTIVE_STATUSES
         context.update(
             {
-                # Queue time: created -> started (still counting while it waits).
-                "queue_time": display.duration((workload.started_at or now) - workload.created_at)
-                if workload.started_at or waiting
-                else "",
-                "run_time": display.duration((workload.finished_at or now) - workload.started_at)
-                if workload.started_at
-                else "",
+                "times": display.workload_times(
+                    workload.status, workload.created_at, workload.started_at, workload.finished_at,
+                    workload.status_changes.all(), timezone.now(),
+                ),
                 "workspace": display.workspace_link(workload),
                 "is_active": workload.status in ACTIVE_STATUSES
                 or workload.status == WorkloadStatus.DELETING,
