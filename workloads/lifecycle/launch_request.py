@@ -11,6 +11,7 @@ person types): it can only be more generous than `admit` when another launch com
 the two, and then `admit`, which holds the lock, is the one that refuses.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -153,7 +154,8 @@ def _admission(project, cluster, user, launch: Launch, *, dry_run: bool) -> Admi
         raise AdmissionRefused(["Custom workloads are found in the cluster, not launched."])
     if not launch.name and not dry_run:
         raise AdmissionRefused(["A workload needs a name."])
-    with transaction.atomic():
+    # A dry run reads only: no transaction, no lock (each read sees what is committed).
+    with contextlib.nullcontext() if dry_run else transaction.atomic():
         quotas = Quota.objects.select_related("cluster").filter(project=project, cluster=cluster).order_by()
         if not dry_run:
             # Lock the quota row only (of="self", no ordering join): Quota's default ordering
