@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/", detail_views.WorkloadDetailView.as_view(), name="detail"),
     path("<int:pk>/delete/", delete_views.WorkloadDeleteView.as_view(), name="delete"),
     path("<int:pk>/logs/", detail_views.WorkloadLogsView.as_view(), name="logs"),
+    path("<int:pk>/yaml/", detail_views.WorkloadYamlView.as_view(), name="yaml"),
 ]
