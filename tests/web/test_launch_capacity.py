@@ -91,7 +91,7 @@ def test_check_says_fits_with_the_free_figures(member_client, check_url, quota, 
     assert "<html" not in response.content.decode()
     body = text(response)
     assert "Fits: 2 of 2 free GPUs on east" in body
-    assert "CPU 1 cores of 32 cores free; Memory 2 GiB of 128 GiB free." in body
+    assert "CPU 1 of 32 cores free; Memory 2 of 128 GiB free." in body
 
 
 def test_check_refuses_with_the_message_the_launch_would_give(member_client, check_url, launch_url, quota,

@@ -23,7 +23,7 @@ class FitLine:
     """One resource of a request that fits: what it asks for of what is free."""
 
     label: str
-    requested: str
+    requested: str  # the number alone: "2 of 30 cores"
     free: str
 
 
@@ -37,6 +37,15 @@ class LaunchCheck:
     # Input that cannot be checked at all, as (field label or "", message) pairs.
     errors: list[tuple[str, str]] | None = None
 
+    @property
+    def gpu(self) -> FitLine:
+        """The headline: GPUs are what people run out of."""
+        return self.fits[0]
+
+    @property
+    def others(self) -> list[FitLine]:
+        return self.fits[1:]
+
 
 def check_launch(project, user, cluster, launch) -> LaunchCheck:
     """The dry run of admission, as the check region says it."""
@@ -47,7 +56,7 @@ def check_launch(project, user, cluster, launch) -> LaunchCheck:
     requested, free = launch.requested(), admission.free
     return LaunchCheck(
         cluster.name,
-        fits=[FitLine(r.label, r.show(requested[r.quota_field]), r.show(free[r.quota_field])) for r in RESOURCES],
+        fits=[FitLine(r.label, r.format(requested[r.quota_field]), r.show(free[r.quota_field])) for r in RESOURCES],
     )
 
 
