@@ -2,7 +2,10 @@
 GPU request is refused as it is typed (before submit) and fixing it says it fits; the details
 page and its YAML view of the workload's live objects."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
 
 from projects.models import Cluster
@@ -46,8 +49,10 @@ def test_details_and_the_yaml_of_the_live_objects(
     Cluster.objects.filter(pk=cluster.pk).update(api_url=kubesim.url, token=kubesim.token, verify_ssl=False)
     if kubesim.sim.get("Namespace", "", "vision") is None:
         kubesim.sim.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "vision"}})
-    workload = make_workload(name="bert-train", status="complete")
-    StatusChange.objects.create(workload=workload, to_status="running", at=workload.created_at)
+    now = timezone.now()
+    workload = make_workload(name="bert-train", status="complete", created_at=now - timedelta(hours=2))
+    StatusChange.objects.create(workload=workload, to_status="running", at=now - timedelta(minutes=110))
+    StatusChange.objects.create(workload=workload, to_status="complete", at=now - timedelta(minutes=20))
     created = kubesim.sim.create({
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": "bert-train", "namespace": "vision",
@@ -61,7 +66,9 @@ def test_details_and_the_yaml_of_the_live_objects(
                              namespace="vision", uid=created["metadata"]["uid"], state="completed")
     login("member")
     page.goto(f"{live_server.url}/p/vision/workloads/{workload.pk}/")
-    assert "(running)" not in page.locator("dl.facts").first.inner_text()
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "10 min 0 s" in facts and "1 h 30 min" in facts and "(running)" not in facts
+    assert_fits_viewport(page)
     assert_accessible(page)
     screenshot("workload-details")
 
