@@ -525,6 +525,28 @@ class ClusterGateway:
             response.close()
             response.release_conn()
 
+    def read_object(self, kind: str, namespace: str, name: str) -> dict | None:
+        """One object of a registered kind, whole, as raw JSON; None when it does not exist.
+
+        Only by name in `namespace` (never across namespaces); any other failure ->
+        ClusterUnreachable with the API's message. The object is untrusted: show it through
+        `redaction.shown_object`.
+        """
+        registered = by_name.get(kind)
+        if registered is None:
+            raise ValueError(f"cannot read objects of kind {kind!r}")
+        if not name or not namespace:
+            raise ValueError("reading an object needs its name and namespace")
+        try:
+            with self._connecting():
+                return self._read_raw(registered, namespace, name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise self._unreachable(exc) from exc
+        except json.JSONDecodeError as exc:
+            raise self._unreachable(exc) from exc
+
     # -- writes -----------------------------------------------------------------------------
 
     def _typed(self, kind: Kind, verb: str):

@@ -5,8 +5,13 @@ usage of the project's workloads holding resources there is summed, and the work
 written, all in one transaction. Two launches at the same moment therefore queue on the lock
 and the second one sees the first one's requests: together they can never exceed the quota.
 Creation in the cluster is queued after commit (`workloads.tasks.create_workload`).
+
+`dry_run` runs the very same checks without locking or writing (the launch form asks it as the
+person types): it can only be more generous than `admit` when another launch commits between
+the two, and then `admit`, which holds the lock, is the one that refuses.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -59,7 +64,14 @@ class Launch:
         }
 
 
-def _quota_messages(quota: Quota, used: dict, requested: dict) -> list[str]:
+def free_quota(quota: Quota, used: dict) -> dict[str, int]:
+    """What the project may still request on the quota's cluster, keyed like `Quota` fields."""
+    return {r.quota_field: max(getattr(quota, r.quota_field) - (used.get(r.quota_field) or 0), 0) for r in RESOURCES}
+
+
+def quota_messages(quota: Quota, used: dict, requested: dict) -> list[str]:
+    """Why `requested` (totals) does not fit beside `used` in `quota`: one message per resource
+    over it, naming the numbers; [] when it fits. The one fit rule of admission."""
     messages = []
     for r in RESOURCES:
         want, limit = requested[r.quota_field], getattr(quota, r.quota_field)
@@ -107,21 +119,50 @@ def _unsaved_workload(project, quota: Quota, launch: Launch, user, now) -> Workl
     )
 
 
+# The name a dry run previews with while the person has not typed one yet (a valid DNS label).
+UNNAMED = "unnamed"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What admission found: the quota, what the project holds under it, and the workload
+    (saved by `admit`, unsaved by `dry_run`)."""
+
+    quota: Quota
+    used: dict[str, int]
+    workload: Workload
+
+    @property
+    def free(self) -> dict[str, int]:
+        return free_quota(self.quota, self.used)
+
+
 def admit(project, cluster, user, launch: Launch) -> Workload:
     """Create the workload (Added) if it fits the project's quota on `cluster`; else AdmissionRefused."""
+    return _admission(project, cluster, user, launch, dry_run=False).workload
+
+
+def dry_run(project, cluster, user, launch: Launch) -> Admission:
+    """`admit`'s checks without its lock and writes: an Admission when it would be admitted now,
+    else AdmissionRefused with the same messages. A launch without a name yet is checked for
+    everything but its name."""
+    return _admission(project, cluster, user, launch, dry_run=True)
+
+
+def _admission(project, cluster, user, launch: Launch, *, dry_run: bool) -> Admission:
     if launch.type == WorkloadType.CUSTOM:
         raise AdmissionRefused(["Custom workloads are found in the cluster, not launched."])
-    with transaction.atomic():
-        # Lock the quota row only (of="self", no ordering join): Quota's default ordering would
-        # join and lock the project row too, serialising every launch of the project and
-        # deadlocking with inserts whose foreign-key checks need that row.
-        quota = (
-            Quota.objects.select_for_update(of=("self",))
-            .select_related("cluster")
-            .filter(project=project, cluster=cluster)
-            .order_by()
-            .first()
-        )
+    if not launch.name and not dry_run:
+        raise AdmissionRefused(["A workload needs a name."])
+    # A dry run reads only: no transaction, no lock (each read sees what is committed).
+    with contextlib.nullcontext() if dry_run else transaction.atomic():
+        quotas = Quota.objects.select_related("cluster").filter(project=project, cluster=cluster).order_by()
+        if not dry_run:
+            # Lock the quota row only (of="self", no ordering join): Quota's default ordering
+            # would join and lock the project row too, serialising every launch of the project
+            # and deadlocking with inserts whose foreign-key checks need that row.
+            quotas = quotas.select_for_update(of=("self",))
+        quota = quotas.first()
         if quota is None:
             raise AdmissionRefused(
                 [f"Project {project.name} has no quota on cluster {cluster.name}: ask a project admin for one."]
@@ -133,20 +174,26 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
             workload = _unsaved_workload(project, quota, launch, user, now)
             # The create task builds the same spec from the saved row: what cannot be built
             # is refused here, with the reason, instead of failing later in the worker.
+            if not workload.name:
+                workload.name = UNNAMED
             preview = workload_spec(workload)
+            workload.name = launch.name
         except ValueError as error:
             raise AdmissionRefused([str(error)]) from error
         workload.workspace_url = workspace_url(preview)
         if (
-            Workload.objects.filter(project=project, name=launch.name)
+            launch.name
+            and Workload.objects.filter(project=project, name=launch.name)
             .exclude(status=WorkloadStatus.DELETED)
             .exists()
         ):
             raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."])
         used = usage_by_cluster(project, [cluster.pk]).get(cluster.pk, {})
-        refusals = _quota_messages(quota, used, launch.requested())
+        refusals = quota_messages(quota, used, launch.requested())
         if refusals:
             raise AdmissionRefused(refusals)
+        if dry_run:
+            return Admission(quota, used, workload)
         try:
             create_workloads([NewWorkload(workload, WorkloadStatus.ADDED, f"launched by {username}")], now=now)
         except IntegrityError:
@@ -154,4 +201,4 @@ def admit(project, cluster, user, launch: Launch) -> Workload:
             # per cluster; the unique constraint is per project).
             raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."]) from None
         enqueue_create(workload.pk)
-    return workload
+    return Admission(quota, used, workload)

@@ -1,4 +1,5 @@
-"""The pages behind a row's actions menu that show one workload: details and logs."""
+"""The pages behind a row's actions menu that show one workload: details, its live objects
+as YAML, and logs."""
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.views.generic import DetailView
 
 from devcenter.htmx import FragmentMixin
+from workloads.live_objects import read_live_objects
 from workloads.logs import LOG_TAIL_CHOICES, read_workload_logs
 from workloads.models import Component, StatusChange
 from workloads.status import WorkloadStatus
@@ -35,23 +37,35 @@ class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workload = self.object
-        now = timezone.now()
-        waiting = workload.started_at is None and workload.status in ACTIVE_STATUSES
         context.update(
             {
-                # Queue time: created -> started (still counting while it waits).
-                "queue_time": display.duration((workload.started_at or now) - workload.created_at)
-                if workload.started_at or waiting
-                else "",
-                "run_time": display.duration((workload.finished_at or now) - workload.started_at)
-                if workload.started_at
-                else "",
+                "times": display.workload_times(
+                    workload.status, workload.created_at, workload.started_at, workload.finished_at,
+                    workload.status_changes.all(), timezone.now(),
+                ),
                 "workspace": workspace_link(workload),
                 "is_active": workload.status in ACTIVE_STATUSES
                 or workload.status == WorkloadStatus.DELETING,
                 "back_url": list_url(self.project),
             }
         )
+        return context
+
+
+class WorkloadYamlView(WorkloadScopedMixin, DetailView):
+    """The workload's Kubernetes objects as they are in its cluster now (read-only YAML)."""
+
+    template_name = "workloads/yaml.html"
+    context_object_name = "workload"
+
+    def get_queryset(self):
+        return self.scoped_workloads().select_related("cluster", "project")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        components = self.object.components.order_by("kind", "name")
+        context["objects"] = read_live_objects(self.object, components)
+        context["back_url"] = list_url(self.project)
         return context
 
 

@@ -1,5 +1,7 @@
 """How a workload's numbers and states read on the page: pure helpers, no queries."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -45,6 +47,48 @@ def duration(delta: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min {seconds} s"
     return f"{seconds} s"
+
+
+# Statuses of a workload that has not started yet: its queue time is still counting.
+WAITING = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING})
+
+
+@dataclass(frozen=True)
+class WorkloadTimes:
+    queue: str  # "" when it cannot be told
+    run: str
+    running: bool  # the run time is still counting
+
+
+def workload_times(
+    status: str,
+    created_at: datetime,
+    started_at: datetime | None,
+    finished_at: datetime | None,
+    history: Iterable,
+    now: datetime,
+) -> WorkloadTimes:
+    """Queue time (created until it started, or until now while it waits) and run time (started
+    until it finished, or until now while Running), from the stamps and the status history
+    (`history`: objects with `to_status` and `at`, any order), which fills the stamps that are
+    missing (rows from before they were kept, seeded rows).
+
+    A workload that stopped running without a finish stamp (Deleting, Unknown, Pending again)
+    ran until the first status change after its start; one that never started waited until it
+    left Added/Pending (Failed while pulling its image, Deleted while queued).
+    """
+    changes = sorted(((change.at, change.to_status) for change in history), key=lambda change: change[0])
+    started = started_at or next((at for at, to in changes if to == WorkloadStatus.RUNNING), None)
+    if started is None:
+        if status in WAITING:
+            return WorkloadTimes(duration(now - created_at), "", False)
+        stopped_waiting = next((at for at, to in changes if to not in WAITING), finished_at)
+        return WorkloadTimes(duration(stopped_waiting - created_at) if stopped_waiting else "", "", False)
+    queue = duration(started - created_at)
+    if status == WorkloadStatus.RUNNING:
+        return WorkloadTimes(queue, duration(now - started), True)
+    ended = finished_at or next((at for at, to in changes if at >= started and to != WorkloadStatus.RUNNING), None)
+    return WorkloadTimes(queue, duration(ended - started) if ended else "", False)
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:

@@ -108,6 +108,19 @@ class LaunchForm(forms.Form):
             self.add_error("workspace_flavour", f"Choose {_listed([f.label for f in kind.flavours], 'or')}.")
         return data
 
+    @classmethod
+    def default_launch(cls) -> Launch:
+        """What the form asks for before anyone types (its initial values, unnamed)."""
+        fields = cls.base_fields
+        return Launch(
+            name="",
+            type=fields["type"].initial,
+            gpu=fields["gpu"].initial,
+            cpu_millicores=fields["cpu"].initial,
+            memory_bytes=fields["memory"].initial,
+            spec={"image": "", "command": []},
+        )
+
     def launch(self) -> Launch:
         data = self.cleaned_data
         kind = launchable(data["type"])
@@ -125,3 +138,16 @@ class LaunchForm(forms.Form):
             memory_bytes=data["memory"],
             spec=spec,
         )
+
+
+class LaunchCheckForm(LaunchForm):
+    """The launch form as checked while the person types (the dry run): the same fields and
+    rules, but name and image may still be empty; a name given is checked as on launch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+        self.fields["image"].required = False
+
+    def clean_name(self):
+        return super().clean_name() if self.cleaned_data.get("name") else ""

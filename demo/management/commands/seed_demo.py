@@ -17,7 +17,7 @@ from projects.models import Cluster, Membership, Project, Quota, Role
 from workloads.cluster import workspace_url
 from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Component, StatusChange, Workload, WorkloadType
-from workloads.status import ComponentState, WorkloadStatus
+from workloads.status import FINISHED, ComponentState, WorkloadStatus
 from workloads.types import LAUNCHABLE, Shape, has_url
 
 DEMO_PASSWORD = "devcenter-demo"  # noqa: S105 - demo accounts only, created by this command
@@ -224,7 +224,9 @@ class Command(BaseCommand):
                 created_by=None if type_ == T.CUSTOM else creator,
                 created_by_name="cluster" if type_ == T.CUSTOM else creator.username,
                 created_at=created_at,
-                started_at=created_at + timedelta(minutes=2) if status != S.ADDED else None,
+                # Started once it left the queue; finished ones stopped at their last change.
+                started_at=created_at + timedelta(minutes=2) if status not in (S.ADDED, S.PENDING) else None,
+                finished_at=created_at + timedelta(minutes=5) if status in FINISHED else None,
                 delete_requested_at=(
                     created_at + timedelta(hours=1)
                     if status in (S.DELETING, S.DELETED, S.DELETE_FAILED) else None
