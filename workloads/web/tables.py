@@ -42,7 +42,8 @@ class WorkloadTable(tables.Table):
     """Every sortable column orders by (field, id): pages stay stable when values tie."""
 
     select = SelectColumn(verbose_name="Select", attrs={"td": {"class": "select"}, "th": {"class": "select"}})
-    name = tables.Column(order_by=("name", "id"), linkify=lambda record, table: table.detail_url(record))
+    name = tables.Column(order_by=("name", "id"), linkify=lambda record, table: table.detail_url(record),
+                         attrs={"td": {"class": "name"}, "th": {"class": "name"}})
     type = tables.Column(order_by=("type", "id"))
     cluster = tables.Column(orderable=False)
     gpu = tables.Column("GPU", accessor="requested_gpu", orderable=False, attrs={"cell": {"class": "numeric"}})
