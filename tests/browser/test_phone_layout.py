@@ -113,3 +113,17 @@ def test_menu_of_a_last_row_and_the_dialog_stay_on_screen(login, page, live_serv
     expect(dialog).to_be_visible()
     assert inside_viewport(page, dialog)
     assert inside_viewport(page, dialog.get_by_role("button", name="Delete workload"))
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_nothing_is_wider_than_a_360_px_screen(login, page, live_server, workloads, project_admin, screenshot):
+    page.set_viewport_size({"width": 360, "height": 740})
+    login("lead")
+    workload = workloads[0]
+    for path in ("workloads/", f"workloads/{workload.pk}/", f"workloads/{workload.pk}/logs/", "workloads/launch/",
+                 "quotas/", "members/", f"workloads/bulk-delete/?id={workload.pk}"):
+        page.goto(f"{live_server.url}/p/vision/{path}")
+        page.wait_for_load_state("networkidle")
+        assert_fits_viewport(page)
+    page.get_by_role("button", name="Menu").click()
+    screenshot("bulk-delete-360-menu-open")
