@@ -1,10 +1,10 @@
 """The pages behind a row's actions menu that show one workload: details and logs."""
 
-from django.db.models import Prefetch
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView
 
 from devcenter.htmx import FragmentMixin
