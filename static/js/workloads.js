@@ -123,9 +123,29 @@
     return (active && active !== document.body && node.contains(active)) ||
       Boolean(node.querySelector("details[open]")) || selectionTouches(node);
   }
+  // The child indexes from `root` down to `node`.
+  function pathTo(root, node) {
+    var path = [];
+    for (; node && node !== root; node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    return path;
+  }
+  function follow(root, path) {
+    return path.reduce(function (node, index) { return node && node.children[index]; }, root);
+  }
+  // Swap `current` for `fresh` unless the person is using it. Focus alone does not hold it when
+  // the fresh copy has the same element in the same place: that one gets the focus.
   function replaceUnlessInUse(current, fresh) {
-    if (current.isEqualNode(fresh) || inUse(current)) return current.isEqualNode(fresh);
-    current.replaceWith(document.importNode(fresh, true));
+    if (current.isEqualNode(fresh)) return true;
+    var active = document.activeElement;
+    var focused = active && active !== document.body && current.contains(active);
+    if (current.querySelector("details[open]") || selectionTouches(current)) return false;
+    var copy = document.importNode(fresh, true);
+    var refocus = focused ? follow(copy, pathTo(current, active)) : null;
+    if (focused && (!refocus || refocus.tagName !== active.tagName)) return false;
+    current.replaceWith(copy);
+    if (refocus) refocus.focus({ preventScroll: true });
     return true;
   }
 

@@ -72,7 +72,9 @@ def test_an_open_actions_menu_stays_open_across_an_update(
     watched = make_workload(name="watched", status="added")
     login("member")
     page.goto(f"{live_server.url}/p/vision/workloads/")
-    page.get_by_label("Actions for watched", exact=True).click()
+    summary = page.get_by_label("Actions for watched", exact=True).first
+    summary.focus()
+    page.keyboard.press("Enter")  # by keyboard: the menu opens with its first item focused
     menu = page.get_by_role("menu", name="Actions for watched")
     expect(menu.get_by_role("menuitem", name="Delete…")).to_be_visible()
 
@@ -83,9 +85,13 @@ def test_an_open_actions_menu_stays_open_across_an_update(
     page.wait_for_timeout(1500)  # another poll
     expect(menu).to_be_visible()
     expect(menu.get_by_role("menuitem", name="Delete…")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="Show details")).to_be_focused()
 
+    # Closed, focus back on its button: the next poll brings the new menu, focus on its button.
     page.keyboard.press("Escape")
     expect(row(page, watched).get_by_role("menuitem", name="Delete…", include_hidden=True)).to_have_count(0, timeout=5000)
+    expect(page.get_by_label("Actions for watched", exact=True).first).to_be_focused()
+    assert_accessible(page)
 
 
 def test_polling_stops_when_nothing_is_in_flight_and_a_deleted_row_shows_deleted(
@@ -123,8 +129,8 @@ def test_live_updates_pause_after_their_time_limit_and_resume(
     page.wait_for_timeout(1500)
     assert polls == []
     expect(row(page, watched).locator(".badge")).to_have_text("Added")
-    assert_accessible(page)
     screenshot("live-updates-paused")
+    assert_accessible(page)
 
     page.get_by_role("button", name="Resume live updates").click()
     expect(row(page, watched).locator(".badge")).to_have_text("Pending", timeout=5000)
@@ -173,8 +179,8 @@ def test_a_scrolled_up_logs_reader_stays_put_and_follow_resumes_at_the_bottom(
     expect(log).to_contain_text("log line 235", timeout=5000)
     assert log.evaluate("pre => pre.children.length") == 130  # the oldest went
     assert log.evaluate("pre => pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8")  # followed
-    assert_accessible(page)
     screenshot("logs")
+    assert_accessible(page)
 
     apply_transitions([Transition(workload.pk, "failed", "BackoffLimitExceeded")])
     expect(page.get_by_text("The workload has finished; these are its last lines.")).to_be_visible(timeout=5000)
