@@ -3,7 +3,6 @@ while a person filters, sorts, opens menus, edits quotas and removes a member; t
 table (workloads.js, no eval'd htmx trigger filter) merges around an open menu."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -87,7 +86,7 @@ def test_polling_table_keeps_an_open_menu_open(login, page, live_server, member,
     page.on("request", lambda request: polls.append(request.url) if request.headers.get("hx-request") else None)
 
     page.get_by_label("Actions for steady", exact=True).first.click()
-    time.sleep(6)  # longer than the 5 s poll: it ran, and merged around the open menu
+    page.wait_for_timeout(6000)  # longer than the 5 s poll: it ran, and merged around the open menu
     assert polls
     expect(page.get_by_role("menu", name="Actions for steady")).to_be_visible()
     assert csp_violations == []
