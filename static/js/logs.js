@@ -75,6 +75,8 @@
     var maxLines = Number(region.dataset.logsMaxLines) || 5000;
     var stateNow = region.querySelector("[data-log-state]"), freshState = update.querySelector("[data-log-state]");
     if (stateNow && freshState && !stateNow.isEqualNode(freshState)) stateNow.replaceWith(document.importNode(freshState, true));
+    var badge = document.querySelector("[data-log-status]"), freshBadge = update.querySelector("[data-log-status]");
+    if (badge && freshBadge && !badge.isEqualNode(freshBadge)) badge.replaceWith(document.importNode(freshBadge, true));
     update.querySelectorAll("section[data-pod]").forEach(function (fresh) { mergeSection(region, fresh, maxLines); });
     if (update.dataset.following !== "true") {
       ["data-logs-url", "data-logs-every", "data-logs-max-seconds"].forEach(function (name) { region.removeAttribute(name); });

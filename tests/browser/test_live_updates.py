@@ -130,11 +130,11 @@ def test_live_updates_pause_after_their_time_limit_and_resume(
     assert polls == []
     expect(row(page, watched).locator(".badge")).to_have_text("Added")
     screenshot("live-updates-paused")
-    assert_accessible(page)
 
     page.get_by_role("button", name="Resume live updates").click()
     expect(row(page, watched).locator(".badge")).to_have_text("Pending", timeout=5000)
     expect(paused).to_be_hidden()
+    assert_accessible(page)
 
 
 def chatty_pod(sim, workload):
@@ -180,10 +180,11 @@ def test_a_scrolled_up_logs_reader_stays_put_and_follow_resumes_at_the_bottom(
     assert log.evaluate("pre => pre.children.length") == 130  # the oldest went
     assert log.evaluate("pre => pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8")  # followed
     screenshot("logs")
-    assert_accessible(page)
 
     apply_transitions([Transition(workload.pk, "failed", "BackoffLimitExceeded")])
     expect(page.get_by_text("The workload has finished; these are its last lines.")).to_be_visible(timeout=5000)
     expect(page.get_by_text("Following new lines")).to_have_count(0)
+    expect(page.locator("h1 .badge")).to_have_text("Failed")
     expect(page.locator("#logs")).not_to_have_attribute("data-logs-url", re.compile(".*"))
     screenshot("logs-finished")
+    assert_accessible(page)
