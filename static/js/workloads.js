@@ -164,13 +164,13 @@
       });
       return;
     }
-    var cells = row.cells, freshCells = fresh.cells, complete = cells.length === freshCells.length;
-    for (var index = 0; complete && index < cells.length; index++) {
-      if (!replaceUnlessInUse(cells[index], freshCells[index])) complete = false;
-    }
-    if (cells.length !== freshCells.length && !inUse(row)) {
-      row.replaceWith(document.importNode(fresh, true));
+    var cells = row.cells, freshCells = fresh.cells, complete = true;
+    if (cells.length !== freshCells.length) { // other columns: the whole row, once not in use
+      if (!inUse(row)) row.replaceWith(document.importNode(fresh, true));
       return;
+    }
+    for (var index = 0; index < cells.length; index++) {
+      if (!replaceUnlessInUse(cells[index], freshCells[index])) complete = false;
     }
     copyRowAttributes(row, fresh);
     if (complete) row.dataset.version = fresh.dataset.version;

@@ -39,6 +39,7 @@ def test_focus_and_a_text_selection_survive_an_update(
 ):
     steady = make_workload(name="steady", status="running")
     watched = make_workload(name="watched", status="added")
+    make_workload(name="going", status="deleting")  # keeps the page polling throughout
     login("member")
     page.goto(f"{live_server.url}/p/vision/workloads/")
     page.get_by_role("link", name="steady").focus()
@@ -63,6 +64,23 @@ def test_focus_and_a_text_selection_survive_an_update(
     assert page.evaluate("() => getSelection().toString().trim()") == "watched"
     assert page.evaluate(f"() => document.querySelector('#workload-{watched.pk} td:nth-child(2)').liveMarker") == "untouched"
     expect(row(page, steady).locator(".badge")).to_have_text("Running")
+
+    # A changed cell holding the selection waits for the next poll after the selection goes.
+    page.evaluate(
+        """id => {
+            const range = document.createRange();
+            range.selectNodeContents(document.querySelector(`#workload-${id} .badge`));
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        watched.pk,
+    )
+    apply_transitions([Transition(watched.pk, "running", "1 active")])
+    page.wait_for_timeout(2500)  # two polls
+    expect(row(page, watched).locator(".badge")).to_have_text("Pending")
+    assert page.evaluate("() => getSelection().toString()") == "Pending"
+    page.evaluate("() => getSelection().removeAllRanges()")
+    expect(row(page, watched).locator(".badge")).to_have_text("Running", timeout=5000)
     assert_accessible(page)
 
 
