@@ -287,6 +287,10 @@ REFRESH_WAIT_SECONDS = 90
 IN_FLIGHT_POLL_SECONDS = 5
 LOGS_POLL_SECONDS = 3
 DETAILS_POLL_SECONDS = 5
+# A page follows live for at most this long, then says "Live updates paused" with a button to resume.
+LIVE_UPDATES_MAX_SECONDS = env_int("LIVE_UPDATES_MAX_SECONDS", 600, minimum=1)
+# Lines one log box keeps while it follows (the oldest go first): the page never grows unbounded.
+LOGS_MAX_LINES = 5000
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
 # The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.

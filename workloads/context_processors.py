@@ -1,4 +1,4 @@
-"""How often the live parts of the pages poll (the settings of the same names, in seconds)."""
+"""How often the live parts of the pages poll, and for how long at most (the settings, in seconds)."""
 
 from django.conf import settings
 
@@ -10,5 +10,6 @@ def polling(request):
             "in_flight": settings.IN_FLIGHT_POLL_SECONDS,
             "logs": settings.LOGS_POLL_SECONDS,
             "details": settings.DETAILS_POLL_SECONDS,
+            "max_seconds": settings.LIVE_UPDATES_MAX_SECONDS,
         }
     }

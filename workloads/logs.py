@@ -5,10 +5,15 @@ workload's namespace only (the tenant boundary: a pod elsewhere carrying its lab
 its), at most `MAX_LOG_PODS` pods, the container the reader chose where a pod has it. Problems
 come back as words, never as exceptions: a pod whose container has not started, or a cluster
 that cannot be reached or whose connection settings cannot be used.
+
+Lines are read with the cluster's timestamps (`timestamps=true`), kept per section as the time
+of its last line (nanoseconds since the epoch), so that a page that follows asks only for the
+lines after those it has (`since`: pod name -> that time). The timestamps are not shown.
 """
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from workloads.cluster import (
     ClusterGateway,
@@ -32,6 +37,23 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 # What is left of C0 (but TAB and LF), DEL and C1 once sequences and CRs are dealt with.
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# `kubectl logs --timestamps`: an RFC 3339 time (up to nanoseconds), a space, the line.
+_TIMESTAMPED = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) (.*)", re.S)
+
+
+def split_timestamp(line: str) -> tuple[int | None, str]:
+    """(nanoseconds since the epoch, the line without its timestamp); None for a line without one."""
+    match = _TIMESTAMPED.fullmatch(line)
+    if not match:
+        return None, line
+    whole, fraction, zone, rest = match.groups()
+    try:
+        seconds = datetime.fromisoformat(whole + ("+00:00" if zone == "Z" else zone)).timestamp()
+    except ValueError:
+        return None, line
+    return int(seconds) * 1_000_000_000 + int((fraction or "0").ljust(9, "0")), rest
 
 
 def _as_shown(line: str) -> str:
@@ -58,11 +80,29 @@ class LogSection:
     container: str
     text: str
     problem: str = ""
+    last_seen: int | None = None  # the time of its last line as the cluster stamped it (ns)
 
     def __post_init__(self):
         # Whoever builds a section, the page and the download get plain text.
         object.__setattr__(self, "text", plain_text(self.text))
         object.__setattr__(self, "problem", plain_text(self.problem))
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.removesuffix("\n").split("\n") if self.text else []
+
+
+def _section(pod: PodInfo, container: str, stamped: str, since: int | None) -> LogSection:
+    """The lines of `stamped` (a timestamped read) later than `since`, without their timestamps."""
+    kept, last_seen = [], since
+    for line in stamped.removesuffix("\n").split("\n") if stamped else []:
+        at, text = split_timestamp(line)
+        if since is not None and (at is None or at <= since):
+            continue  # had already (a line without a time cannot be placed: the full read shows it)
+        kept.append(text)
+        if at is not None and (last_seen is None or at > last_seen):
+            last_seen = at
+    return LogSection(pod, container, "\n".join(kept) + "\n" if kept else "", last_seen=last_seen)
 
 
 @dataclass
@@ -87,8 +127,11 @@ class WorkloadLogs:
         return "\n".join(lines)
 
 
-def read_workload_logs(workload, *, tail: int, container: str = "") -> WorkloadLogs:
-    """The last `tail` lines of each of the workload's pods (the `container` when it has one)."""
+def read_workload_logs(workload, *, tail: int, container: str = "", since: dict[str, int] | None = None) -> WorkloadLogs:
+    """The last `tail` lines of each of the workload's pods (the `container` when it has one);
+    with `since`, only the lines of each pod named there later than its time (a pod not named:
+    its last `tail` lines)."""
+    since = since or {}
     logs = WorkloadLogs()
     try:
         with ClusterGateway.for_cluster(workload.cluster) as gateway:
@@ -102,8 +145,10 @@ def read_workload_logs(workload, *, tail: int, container: str = "") -> WorkloadL
             for pod in pods:
                 chosen = container if container in pod.containers else (pod.containers or ("",))[0]
                 try:
-                    text = gateway.read_logs(pod.namespace, pod.name, container=chosen, tail_lines=tail)
-                    logs.sections.append(LogSection(pod, chosen, text))
+                    stamped = gateway.read_logs(
+                        pod.namespace, pod.name, container=chosen, tail_lines=tail, timestamps=True
+                    )
+                    logs.sections.append(_section(pod, chosen, stamped, since.get(pod.name)))
                 except LogsUnavailable as exc:
                     logs.sections.append(LogSection(pod, chosen, "", exc.message))
     except ClusterUnreachable as exc:

@@ -1,4 +1,4 @@
-/* Workloads pages: actions menus (keyboard), the delete dialog, bulk selection, log follow.
+/* Workloads pages: actions menus (keyboard), the delete dialog, bulk selection, live table updates.
    Plain script, no build step; works with htmx swaps through event delegation. */
 (function () {
   "use strict";
@@ -108,37 +108,188 @@
     }
   });
 
-  // A table that follows queued work (data-hold-while-in-use) skips a poll while the person has
-  // a menu open, rows ticked or a dialog open, so nothing is swapped from under them. Here, not
-  // in an hx-trigger filter: htmx evaluates those with eval, which the CSP forbids.
-  function inUse(region) {
-    return region.querySelector("details[open], input[type=checkbox]:checked") || document.querySelector("dialog[open]");
-  }
-  function holds(region) {
-    return region instanceof Element && region.hasAttribute("data-hold-while-in-use");
-  }
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    if (holds(event.detail.elt) && inUse(event.detail.elt)) event.preventDefault();
-  });
-  // A poll that left before the person opened a menu must not land on it either.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (holds(event.detail.elt) && inUse(event.detail.elt)) event.detail.shouldSwap = false;
-  });
+  // Live updates: while a refresh or a queued create/delete is under way the region carries
+  // data-live-url; its fragment is fetched every data-live-every seconds and merged into the
+  // rows shown, so focus, a text selection, scroll and open menus stay where the person left them.
+  var live = { region: null, timer: null, request: null, startedAt: 0 };
 
-  // Logs: keep following the end of each log after a swap, unless the reader scrolled up.
-  var pinned = true;
-  document.addEventListener("scroll", function (event) {
-    var pre = event.target;
-    if (pre && pre.matches && pre.matches("pre[data-follow]")) {
-      pinned = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
-    }
-  }, true);
-  function scrollLogs() {
-    if (!pinned) return;
-    document.querySelectorAll("pre[data-follow]").forEach(function (pre) { pre.scrollTop = pre.scrollHeight; });
+  function selectionTouches(node) {
+    var selection = window.getSelection();
+    return Boolean(selection && selection.rangeCount && !selection.isCollapsed && selection.containsNode(node, true));
   }
-  document.addEventListener("DOMContentLoaded", scrollLogs);
-  document.addEventListener("htmx:afterSettle", scrollLogs);
+  // A node the person is using: it holds the focus, an open menu or part of the selection.
+  function inUse(node) {
+    var active = document.activeElement;
+    return (active && active !== document.body && node.contains(active)) ||
+      Boolean(node.querySelector("details[open]")) || selectionTouches(node);
+  }
+  // The child indexes from `root` down to `node`.
+  function pathTo(root, node) {
+    var path = [];
+    for (; node && node !== root; node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    return path;
+  }
+  function follow(root, path) {
+    return path.reduce(function (node, index) { return node && node.children[index]; }, root);
+  }
+  // Swap `current` for `fresh` unless the person is using it. Focus alone does not hold it when
+  // the fresh copy has the same element in the same place: that one gets the focus.
+  function replaceUnlessInUse(current, fresh) {
+    if (current.isEqualNode(fresh)) return true;
+    var active = document.activeElement;
+    var focused = active && active !== document.body && current.contains(active);
+    if (current.querySelector("details[open]") || selectionTouches(current)) return false;
+    var copy = document.importNode(fresh, true);
+    var refocus = focused ? follow(copy, pathTo(current, active)) : null;
+    if (focused && (!refocus || refocus.tagName !== active.tagName)) return false;
+    current.replaceWith(copy);
+    if (refocus) refocus.focus({ preventScroll: true });
+    return true;
+  }
+
+  function copyRowAttributes(row, fresh) {
+    Array.prototype.forEach.call(fresh.attributes, function (attribute) {
+      if (attribute.name !== "data-version") row.setAttribute(attribute.name, attribute.value);
+    });
+  }
+  // A changed row gets its changed cells; a cell in use waits (the row keeps its old version,
+  // so the next poll tries again).
+  function updateRow(row, fresh) {
+    if (row.dataset.version === fresh.dataset.version) {
+      var ages = fresh.querySelectorAll("[data-live-ago]");
+      row.querySelectorAll("[data-live-ago]").forEach(function (age, index) {
+        if (ages[index]) replaceUnlessInUse(age, ages[index]);
+      });
+      return;
+    }
+    var cells = row.cells, freshCells = fresh.cells, complete = true;
+    if (cells.length !== freshCells.length) { // other columns: the whole row, once not in use
+      if (!inUse(row)) row.replaceWith(document.importNode(fresh, true));
+      return;
+    }
+    for (var index = 0; index < cells.length; index++) {
+      if (!replaceUnlessInUse(cells[index], freshCells[index])) complete = false;
+    }
+    copyRowAttributes(row, fresh);
+    if (complete) row.dataset.version = fresh.dataset.version;
+  }
+
+  function rowsById(rows) {
+    var byId = {};
+    rows.forEach(function (row) { if (row.id) byId[row.id] = row; });
+    return byId;
+  }
+  function bodyRows(tbody) {
+    return tbody ? Array.prototype.slice.call(tbody.rows) : [];
+  }
+
+  // Rows still on the page are updated in place, rows that left it stay with their new status
+  // when the server kept them (a Deleted row under the default filter) and go otherwise, new
+  // rows are inserted where the page has them. Rows never move: the reader's place holds.
+  function mergeRows(tbody, freshBody, keptRows) {
+    var fresh = bodyRows(freshBody), freshById = rowsById(fresh), keptById = rowsById(keptRows);
+    bodyRows(tbody).forEach(function (row) {
+      var update = row.id ? freshById[row.id] || keptById[row.id] : null;
+      if (update) updateRow(row, update);
+      else if (!row.id && fresh.length && fresh[0].id) row.remove(); // "No workloads match"
+      else if (row.id && !inUse(row)) row.remove();
+    });
+    var previous = null;
+    fresh.forEach(function (row) {
+      var existing = row.id ? document.getElementById(row.id) : (tbody.rows.length ? tbody.rows[0] : null);
+      if (existing && existing.parentNode === tbody) { previous = existing; return; }
+      var added = document.importNode(row, true);
+      if (previous) previous.after(added); else tbody.prepend(added);
+      previous = added;
+    });
+  }
+
+  function merge(region, fragment) {
+    var tbody = region.querySelector("table#workloads > tbody");
+    var freshBody = fragment.querySelector("table#workloads > tbody");
+    var kept = fragment.querySelector("template[data-live-kept]");
+    var keptRows = kept ? Array.prototype.slice.call(kept.content.querySelectorAll("tr")) : [];
+    if (tbody && freshBody) mergeRows(tbody, freshBody, keptRows);
+    region.querySelectorAll("[data-live-part]").forEach(function (part) {
+      var fresh = fragment.querySelector('[data-live-part="' + part.dataset.livePart + '"]');
+      if (fresh) replaceUnlessInUse(part, fresh);
+    });
+    ["data-live-url", "data-live-every", "data-live-max-seconds"].forEach(function (name) {
+      if (fragment.hasAttribute(name)) region.setAttribute(name, fragment.getAttribute(name));
+      else region.removeAttribute(name);
+    });
+  }
+
+  function shownRowIds(region) {
+    return Array.prototype.map.call(region.querySelectorAll("table#workloads > tbody > tr[id^=workload-]"), function (row) {
+      return row.id.slice("workload-".length);
+    }).join(",");
+  }
+
+  function stopLive() {
+    clearTimeout(live.timer);
+    live.timer = null;
+    if (live.request) live.request.abort();
+    live.request = null;
+  }
+  function schedule() {
+    var region = live.region;
+    clearTimeout(live.timer);
+    if (!region || !region.isConnected || !region.hasAttribute("data-live-url")) return;
+    var maxSeconds = Number(region.dataset.liveMaxSeconds) || 600;
+    if (Date.now() - live.startedAt >= maxSeconds * 1000) {
+      var paused = region.querySelector("[data-live-paused]");
+      if (paused) paused.hidden = false;
+      return;
+    }
+    live.timer = setTimeout(poll, (Number(region.dataset.liveEvery) || 5) * 1000);
+  }
+  function poll() {
+    var region = live.region;
+    if (!region || !region.isConnected) return;
+    var controller = new AbortController();
+    live.request = controller;
+    fetch(region.dataset.liveUrl, {
+      headers: { "HX-Request": "true", "X-Shown-Rows": shownRowIds(region) },
+      credentials: "same-origin",
+      signal: controller.signal,
+    }).then(function (response) {
+      // Signed out (the login page) or an error: keep what is shown, try again later.
+      if (!response.ok || response.redirected) return null;
+      return response.text();
+    }).then(function (html) {
+      if (controller !== live.request) return; // the person navigated meanwhile
+      live.request = null;
+      if (html) {
+        var fragment = new DOMParser().parseFromString(html, "text/html").getElementById("workloads-table");
+        if (fragment) merge(region, fragment);
+      }
+      schedule();
+    }).catch(function () {
+      if (controller === live.request) { live.request = null; schedule(); }
+    });
+  }
+  // A region the server rendered (page load, a person's filter/sort/page swap): start anew.
+  function startLive() {
+    var region = document.getElementById("workloads-table");
+    if (region === live.region) return;
+    stopLive();
+    live.region = region;
+    live.startedAt = Date.now();
+    schedule();
+  }
+  document.addEventListener("DOMContentLoaded", startLive);
+  document.addEventListener("htmx:afterSettle", startLive);
+  document.addEventListener("click", function (event) {
+    var resume = event.target.closest && event.target.closest("[data-live-resume]");
+    if (!resume || !live.region) return;
+    resume.closest("[data-live-paused]").hidden = true;
+    live.startedAt = Date.now();
+    stopLive();
+    poll();
+  });
 })();
 
 /* Filter dropdowns and the page-size choice: the closed dropdown says what is chosen ("Failed,

@@ -1,5 +1,7 @@
 """Logs page against a real kubesim over HTTP: pods' lines, container and tail choice, follow, download."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from kubesim.testing import kubesim  # noqa: F401  (the fixture)
@@ -42,7 +44,8 @@ def test_logs_show_the_pods_lines_and_follow_while_running(member_client, projec
     html = member_client.get(logs_url(project, workload)).content.decode()
     assert "chatty-0/main log line 1" in html
     assert '<option value="sidecar">sidecar</option>' in html
-    assert 'hx-trigger="every 3s"' in html
+    assert 'data-logs-every="3"' in html  # logs.js follows it
+    assert "Following new lines while the workload runs." in html
 
     sim_cluster.sim.advance(5)
     fragment = member_client.get(logs_url(project, workload), headers={"HX-Request": "true"}).content.decode()
@@ -66,7 +69,9 @@ def test_finished_workload_is_not_followed(member_client, project, make_workload
     sim_cluster.sim.advance(10)
     html = member_client.get(logs_url(project, workload)).content.decode()
     assert "done-0/main log line" in html
-    assert "every 3s" not in html
+    assert "data-logs-url" not in html
+    assert "Following new lines" not in html
+    assert "The workload has finished; these are its last lines." in html
 
 
 def test_download_as_text(member_client, project, make_workload, sim_cluster):
@@ -162,9 +167,72 @@ def test_escape_sequences_reach_neither_the_page_nor_the_download(
     shown = "ERROR disk full\ntitle set\n100%\nnul and c1\n"
 
     html = member_client.get(logs_url(project, workload)).content.decode()
-    assert shown in html
+    assert shown in re.sub(r"</?span>", "", html)  # one <span> per line
     assert not {"\x1b", "\x07", "\x00", "\x08", "\x9b", "\r"} & set(html)
     assert "pwned" not in html
 
     text = member_client.get(logs_url(project, workload), {"download": 1}).content.decode()
     assert text == f"==> colourful-0/main <==\n{shown}"
+
+
+def since_of(html, pod):
+    """The `since` the page would send for `pod`: its section's data-last."""
+    match = re.search(rf'data-pod="{re.escape(pod)}" data-last="(\d+)"', html)
+    assert match, f"no timed section for {pod}"
+    return f"{pod}:{match.group(1)}"
+
+
+def test_since_answers_only_the_lines_after_those_shown(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="follow", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(5)
+    page = member_client.get(logs_url(project, workload), {"container": "main"}).content.decode()
+    shown = re.findall(r"follow-0/main log line (\d+)\n", page)
+    assert shown and shown[-1] == str(len(shown))
+
+    sim_cluster.sim.advance(3)
+    response = member_client.get(
+        logs_url(project, workload), {"container": "main", "since": since_of(page, "follow-0")}
+    )
+    update = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in update and 'id="log-update" data-following="true"' in update
+    new = [int(n) for n in re.findall(r"follow-0/main log line (\d+)\n", update)]
+    assert new == list(range(len(shown) + 1, len(shown) + 4))  # the three new lines, nothing twice
+
+    again = member_client.get(logs_url(project, workload), {"container": "main", "since": since_of(update, "follow-0")})
+    assert "log line" not in again.content.decode()  # nothing new yet
+
+
+def test_since_for_a_pod_not_yet_shown_sends_its_lines(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="late", status="running")
+    chatty_pod(sim_cluster.sim, workload)
+    sim_cluster.sim.advance(2)
+    update = member_client.get(logs_url(project, workload), {"since": ""}).content.decode()
+    assert "late-0/main log line 1\n" in update
+    assert 'data-pod="late-0"' in update
+
+
+def test_since_tells_the_page_to_stop_once_the_workload_finished(member_client, project, make_workload, sim_cluster):
+    workload = make_workload(name="ends", status="failed")
+    chatty_pod(sim_cluster.sim, workload, run_seconds=3)
+    sim_cluster.sim.advance(10)
+    update = member_client.get(logs_url(project, workload), {"since": "ends-0:1"}).content.decode()
+    assert 'data-following="false"' in update
+    assert "The workload has finished; these are its last lines." in update
+    assert "Following new lines" not in update
+
+
+@pytest.mark.parametrize("since", ["nonsense", "pod:", "pod:12a", ":5"])
+def test_a_bad_since_is_a_clear_400(member_client, project, make_workload, since):
+    workload = make_workload(name="odd", status="running")
+    response = member_client.get(logs_url(project, workload), {"since": since})
+    assert response.status_code == 400
+    assert "since must be <pod name>:<nanoseconds>" in response.content.decode()
+
+
+def test_since_of_another_projects_workload_is_404(member_client, project, other_workload):
+    response = member_client.get(reverse("workloads:logs", args=[project.name, other_workload.pk]), {"since": ""})
+    assert response.status_code == 404
+    response = member_client.get(reverse("workloads:logs", args=["sandbox", other_workload.pk]), {"since": ""})
+    assert response.status_code == 404

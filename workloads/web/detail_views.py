@@ -1,14 +1,16 @@
 """The pages behind a row's actions menu that show one workload: details, its live objects
 as YAML, and logs."""
 
+from django.conf import settings
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView
 
 from devcenter.htmx import FragmentMixin
 from workloads.live_objects import read_live_objects
-from workloads.logs import LOG_TAIL_CHOICES, read_workload_logs
+from workloads.logs import LOG_TAIL_CHOICES, MAX_LOG_PODS, read_workload_logs
 from workloads.models import Component, StatusChange
 from workloads.status import WorkloadStatus
 from workloads.web import display
@@ -17,6 +19,25 @@ from workloads.web.scoping import WorkloadScopedMixin
 
 # Statuses whose logs may still grow: the logs page follows them.
 ACTIVE_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING})
+# Statuses whose pods have run their course: the logs page shows their last lines and stops.
+FINISHED_STATUSES = frozenset({
+    WorkloadStatus.COMPLETE, WorkloadStatus.FAILED, WorkloadStatus.TERMINATED,
+    WorkloadStatus.DELETING, WorkloadStatus.DELETED, WorkloadStatus.DELETE_FAILED,
+})
+MAX_SINCE_PODS = 2 * MAX_LOG_PODS
+
+
+def parse_since(values) -> dict[str, int] | None:
+    """`since=<pod name>:<nanoseconds>` (repeated) -> {pod name: ns}; None when one is nonsense."""
+    since = {}
+    for value in values[:MAX_SINCE_PODS]:
+        if not value:
+            continue  # a page with no timed line yet
+        pod, _, at = value.rpartition(":")
+        if not pod or len(pod) > 253 or not at.isdecimal() or len(at) > 20:
+            return None
+        since[pod] = int(at)
+    return since
 
 
 class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
@@ -91,19 +112,33 @@ class WorkloadLogsView(FragmentMixin, WorkloadScopedMixin, DetailView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         options = self.options()
-        logs = read_workload_logs(self.object, **options)
+        # A page that follows asks for the lines after those it has: the "new-lines" fragment.
+        since = parse_since(request.GET.getlist("since")) if "since" in request.GET else None
+        if "since" in request.GET and since is None:
+            return HttpResponseBadRequest(
+                "since must be <pod name>:<nanoseconds>, as the page sends it.", content_type="text/plain"
+            )
+        logs = read_workload_logs(self.object, since=since, **options)
         if request.GET.get("download"):
             response = HttpResponse(logs.as_text(), content_type="text/plain; charset=utf-8")
             filename = f"{self.object.name}-{self.object.pk}-logs.txt"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
+        status = self.object.status
         context = self.get_context_data(
             object=self.object,
             sections=logs.sections,
             containers=logs.containers,
             error=logs.error,
             tail_choices=LOG_TAIL_CHOICES,
-            following=not logs.error and (self.object.status in ACTIVE_STATUSES or logs.pods_active),
+            following=status in ACTIVE_STATUSES,
+            finished=status in FINISHED_STATUSES,
+            max_lines=settings.LOGS_MAX_LINES,
+            logs_url=reverse("workloads:logs", args=[self.project.name, self.object.pk]),
             **options,
         )
+        if since is not None:
+            return self.response_class(
+                request=request, template=["workloads/logs.html#new-lines"], context=context, using=self.template_engine
+            )
         return self.render_to_response(context)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from workloads.models import Workload, status_lifecycle_rank
 from workloads.web import display
 from workloads.web.links import with_workspace_routes
+from workloads.web.live import row_version
 from workloads.web.pagination import page_sizes
 
 
@@ -88,7 +89,12 @@ class WorkloadTable(tables.Table):
         order_by = ("-created",)
         template_name = "workloads/_table.html"
         attrs = {"class": "table workloads", "id": "workloads"}
-        row_attrs = {"id": lambda record: f"workload-{record.pk}", "data-status": lambda record: record.status}
+        # data-version: what the row shows, so a live update leaves unchanged rows alone (web/live.py).
+        row_attrs = {
+            "id": lambda record: f"workload-{record.pk}",
+            "data-status": lambda record: record.status,
+            "data-version": lambda record: row_version(record, LIST_FIELDS),
+        }
         empty_text = "No workloads match these filters."
 
     def __init__(self, *args, project, **kwargs):

@@ -18,17 +18,14 @@ from projects.access import ProjectMixin
 from workloads import task_names
 from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import Workload
-from workloads.status import WorkloadStatus
 from workloads.web import export
 from workloads.web.counts import filter_counts
 from workloads.web.filters import DEFAULT_STATUSES, WorkloadFilterSet
 from workloads.web.links import list_url
+from workloads.web.live import IN_FLIGHT_STATUSES, shown_row_ids
 from workloads.web.pagination import CappedLazyPaginator, page_sizes
 from workloads.web.scoping import project_clusters
 from workloads.web.tables import WorkloadTable, list_queryset
-
-# Statuses that change without anyone asking (a queued create or delete): the table watches them.
-IN_FLIGHT_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.DELETING})
 
 
 def parse_timestamp(value):
@@ -82,9 +79,22 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
             table.page_count = max(1, -(-counts.total // paginator.per_page))
         context.update(self.refresh_state(clusters))
         page = getattr(context["table"], "page", None)
-        rows = page.object_list if page is not None else []
-        context["in_flight"] = any(row.record.status in IN_FLIGHT_STATUSES for row in rows)
+        records = [row.record for row in page.object_list] if page is not None else []
+        kept = self.kept_rows({record.pk for record in records})
+        if kept:
+            context["kept_table"] = WorkloadTable(kept, project=self.project, template_name="workloads/_kept_rows.html")
+        context["in_flight"] = any(record.status in IN_FLIGHT_STATUSES for record in [*records, *kept])
         return context
+
+    def kept_rows(self, on_page):
+        """A live update's rows that are shown but no longer on the page (a delete that became
+        Deleted, hidden by the default filter): they keep showing their status until a reload."""
+        if not wants_fragment(self.request):
+            return []
+        missing = [pk for pk in shown_row_ids(self.request) if pk not in on_page]
+        if not missing:
+            return []
+        return list(self.get_queryset().filter(pk__in=missing).order_by("-created_at", "-pk"))
 
     def refresh_state(self, clusters):
         """Whether the fragment keeps polling after a Refresh (until every cluster refreshed)."""

@@ -7,6 +7,10 @@ gets ready, a job that runs for an hour), and records them as the workload's com
 Delete Failed workload gets objects that still exist: the refresh keeps it Delete Failed while
 they do.
 
+An Added demo workload is a launch whose create is still to run: its create task is queued
+here, as the launch form queues it, so the embedded worker creates its objects and the row
+moves on (Pending, then Running) instead of showing Added, polled by the page, for ever.
+
 Two things show what a real cluster does that no status table says: one running training job's
 node stops reporting a few seconds in (kubesim stops its kubelet: the node turns Unknown and
 drops out of the capacity 40 s later, the job keeps running as far as anyone can tell), and
@@ -39,6 +43,7 @@ from workloads.cluster import (
 )
 from workloads.cluster.labels import PROJECT as PROJECT_LABEL
 from workloads.cluster.labels import project_selector
+from workloads.lifecycle.launch_request import enqueue_create
 from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Component, Workload, WorkloadType
 from workloads.status import ComponentState, WorkloadStatus
@@ -112,6 +117,10 @@ class Command(BaseCommand):
             workloads = Workload.objects.filter(cluster=cluster).select_related("project", "cluster")
             created = 0
             for workload in workloads:
+                if workload.status == WorkloadStatus.ADDED:
+                    if workload.task_sent_at is None:  # once: a resend is resend_lost_tasks' part
+                        enqueue_create(workload.id)
+                    continue
                 if workload.type == WorkloadType.CUSTOM:
                     manifests = self.custom_manifests(workload)
                     key = workload.external_key
