@@ -6,8 +6,10 @@ from django.utils import timezone
 
 from projects.models import Project
 from workloads.status import HOLDING_RESOURCES, ComponentState, WorkloadStatus
-from workloads.types import WorkloadType  # defined with its registry; most code imports it from here
-from workloads.types import STOPPABLE_TYPES
+from workloads.types import (
+    STOPPABLE_TYPES,
+    WorkloadType,  # defined with its registry; most code imports it from here
+)
 
 
 class ScaleVerb(models.TextChoices):
