@@ -96,10 +96,13 @@ class WorkspaceLink:
 
 
 def workspace_link(workload) -> WorkspaceLink | None:
-    """The Open workspace item of a workload: None for types without a URL, disabled with a reason."""
+    """The Open workspace item of a workload: None for types without a URL and for a stopped (or
+    stopping) one, disabled with a reason otherwise when it cannot be opened."""
     if not has_url(workload.type):
         return None
     label = WorkloadType(workload.type).label
+    if workload.stopped_at is not None:
+        return None  # stopped or being stopped: nothing to open until it is resumed
     if workload.status != WorkloadStatus.RUNNING:
         return WorkspaceLink("", f"{label} is {WorkloadStatus(workload.status).label}")
     url = safe_http_url(workload.workspace_url)
