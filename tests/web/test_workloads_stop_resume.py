@@ -2,6 +2,7 @@
 the stopping/stopped row says so ("Stopped by member, 5 min ago"), the menu offers Stop or
 Resume where they apply, refusals are a 409 with the reason and change nothing."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -95,7 +96,7 @@ def test_the_stopped_row_shows_who_and_when_and_offers_resume(member_client, mem
     html = member_client.get(list_url).content.decode()
     assert '<span class="badge terminated">Terminated</span>' in html
     assert "Stopped by member, 5 min ago" in html
-    assert f'action="{resume_url(workload.project, workload)}"' in html
+    assert f'form="scale-form" formaction="{resume_url(workload.project, workload)}"' in html
     assert "Stop…</button>" not in html
     assert "Open workspace" not in html  # not even disabled: a stopped workspace has nothing to open
 
@@ -105,9 +106,10 @@ def test_stop_is_offered_for_running_services_only(member_client, project, list_
     make_workload(name="train", type=WorkloadType.TRAINING)
     html = member_client.get(list_url).content.decode()
     assert html.count("Stop…</button>") == 1
-    assert f'action="{stop_url(project, service)}"' in html
+    # The table sits in the bulk form: the buttons post through the page's own form (no nesting).
+    assert f'form="scale-form" formaction="{stop_url(project, service)}"' in html
     assert 'data-confirm="Stop infer?' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    assert re.search(r'<form id="scale-form" method="post" hidden><input type="hidden" name="csrfmiddlewaretoken"', html)
 
 
 def test_resume_readmits_and_queues(

@@ -1,7 +1,6 @@
 """Template helpers of the Workloads pages (formatting lives in workloads.web.display)."""
 
 from django import template
-from django.middleware.csrf import get_token
 
 from workloads.web import display
 
@@ -26,12 +25,6 @@ def choices_summary(bound_field, nothing_chosen):
 @register.simple_tag
 def workspace_link(workload):
     return display.workspace_link(workload)
-
-
-@register.simple_tag
-def csrf_token_of(request):
-    """The CSRF token for a form in a table cell (cells render without the page's RequestContext)."""
-    return get_token(request) if request is not None else ""
 
 
 @register.inclusion_tag("workloads/_refreshed.html")
