@@ -95,6 +95,10 @@ class Workload(models.Model):
                 condition=models.Q(status__in=[WorkloadStatus.ADDED, WorkloadStatus.DELETING]),
                 name="workload_awaiting_task",
             ),
+            # Smaller still: only rows waiting for a stop or a resume (resend_lost_scales' candidates).
+            models.Index(
+                fields=["task_sent_at"], condition=~models.Q(scale_pending=""), name="workload_awaiting_scale"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -118,5 +118,7 @@ def create_workload(self, workload_id: int) -> None:
 def resend_lost_tasks() -> dict:
     """Beat, every minute: queue again the creates and deletes whose message was lost (a Redis
     restart, a broker down at the click). The database says what is still to do; duplicates
-    are harmless (the tasks claim their work) and the attempt counters are not reset."""
+    are harmless (the tasks claim their work) and the attempt counters are not reset. Stops and
+    resumes likewise (`resend_lost_scales`, logged; the result counts creates and deletes)."""
+    queueing.resend_lost_scales()
     return queueing.resend_lost()

@@ -199,3 +199,17 @@ def test_stoppable_and_stopped_rows_cost_no_query_each(
     html = response.content.decode()
     assert html.count("Resume</button>") == 5 // 2 + 95 // 2  # the odd rows are stopped
     assert html.count("Stop…</button>") == 100 - (5 // 2 + 95 // 2)
+
+
+def test_a_lost_stop_or_resume_is_sent_again_once(make_workload, member, stops, resumes):
+    from workloads.lifecycle.queueing import resend_lost_scales
+
+    long_ago = timezone.now() - timedelta(minutes=10)
+    stopping = make_workload(type=WorkloadType.INFERENCE, scale_pending=ScaleVerb.STOP, task_sent_at=long_ago,
+                             stopped_at=long_ago, stopped_by_name="member")
+    resuming = stopped(make_workload, member, status=WorkloadStatus.PENDING, scale_pending=ScaleVerb.RESUME,
+                       task_sent_at=long_ago)
+    make_workload(type=WorkloadType.INFERENCE, scale_pending=ScaleVerb.STOP, task_sent_at=timezone.now())  # just sent
+    assert resend_lost_scales(older_than=60) == {"stop": 1, "resume": 1}
+    assert (stops, resumes) == ([stopping.pk], [resuming.pk])
+    assert resend_lost_scales(older_than=60) == {"stop": 0, "resume": 0}  # stamped: not again next minute
