@@ -201,8 +201,12 @@ def test_stoppable_and_stopped_rows_cost_no_query_each(
     assert html.count("Stop…</button>") == 100 - (5 // 2 + 95 // 2)
 
 
-def test_a_lost_stop_or_resume_is_sent_again_once(make_workload, member, stops, resumes):
+def test_a_lost_stop_or_resume_is_sent_again_once(make_workload, member, monkeypatch):
+    from workloads.lifecycle import queueing
     from workloads.lifecycle.queueing import resend_lost_scales
+
+    sent = []  # one recorder for both names (two record_published would replace each other)
+    monkeypatch.setattr(queueing, "publish", lambda name, args: sent.append((name, args[0])))
 
     long_ago = timezone.now() - timedelta(minutes=10)
     stopping = make_workload(type=WorkloadType.INFERENCE, scale_pending=ScaleVerb.STOP, task_sent_at=long_ago,
@@ -211,5 +215,5 @@ def test_a_lost_stop_or_resume_is_sent_again_once(make_workload, member, stops, 
                        task_sent_at=long_ago)
     make_workload(type=WorkloadType.INFERENCE, scale_pending=ScaleVerb.STOP, task_sent_at=timezone.now())  # just sent
     assert resend_lost_scales(older_than=60) == {"stop": 1, "resume": 1}
-    assert (stops, resumes) == ([stopping.pk], [resuming.pk])
+    assert sent == [(task_names.STOP_WORKLOAD, stopping.pk), (task_names.RESUME_WORKLOAD, resuming.pk)]
     assert resend_lost_scales(older_than=60) == {"stop": 0, "resume": 0}  # stamped: not again next minute
