@@ -89,3 +89,33 @@ def test_always_returns_a_workload_status(states, deleting):
 @given(st.lists(st.sampled_from(list(C)), min_size=1, max_size=8))
 def test_duplicates_do_not_change_the_result(states):
     assert derive_status(states + states) == derive_status(states)
+
+
+STOPPED = [
+    # (case, states, deleting, expected) with stopped=True: rule 4a and its neighbours.
+    ("4a scaled to zero beside its Service", [C.COMPLETED, C.COMPLETED], False, S.TERMINATED),
+    ("4a scaled to zero, a helper removed by hand", [C.COMPLETED, C.DELETED], False, S.TERMINATED),
+    ("4a not yet scaled down: still Running", [C.RUNNING, C.COMPLETED], False, S.RUNNING),
+    ("4a pods back (scaled up by hand): Pending", [C.PENDING, C.COMPLETED], False, S.PENDING),
+    ("4a a Failed controller is not hidden", [C.FAILED, C.COMPLETED], False, S.FAILED),
+    ("Deleting beats stopped (4 over 4a)", [C.COMPLETED], True, S.DELETING),
+    ("Deleted beats stopped (3 over 4a)", [C.DELETED], False, S.DELETED),
+    ("Delete Failed beats stopped (2 over 4a)", [C.DELETE_FAILED, C.COMPLETED], False, S.DELETE_FAILED),
+    ("Added beats stopped (1 over 4a)", [], False, S.ADDED),
+]
+
+
+@pytest.mark.parametrize(("case", "states", "deleting", "expected"), STOPPED, ids=[s[0] for s in STOPPED])
+def test_a_stopped_workload_is_terminated_once_scaled_to_zero(case, states, deleting, expected):
+    assert derive_status(states, deleting=deleting, stopped=True) == expected
+
+
+def test_without_a_stop_scaled_to_zero_is_complete_not_terminated():
+    # The same components without a stop follow rule 7: being stopped is what makes Terminated.
+    assert derive_status([C.COMPLETED, C.COMPLETED]) == S.COMPLETE
+
+
+@given(st.lists(st.sampled_from(list(C)), max_size=8), st.booleans())
+def test_stopped_only_ever_changes_the_result_to_terminated(states, deleting):
+    stopped = derive_status(states, deleting=deleting, stopped=True)
+    assert stopped in (derive_status(states, deleting=deleting), S.TERMINATED)

@@ -6,7 +6,15 @@ from django.utils import timezone
 
 from projects.models import Project
 from workloads.status import HOLDING_RESOURCES, ComponentState, WorkloadStatus
-from workloads.types import WorkloadType  # defined with its registry; most code imports it from here
+from workloads.types import (
+    STOPPABLE_TYPES,
+    WorkloadType,  # defined with its registry; most code imports it from here
+)
+
+
+class ScaleVerb(models.TextChoices):
+    STOP = "stop", "Stop"
+    RESUME = "resume", "Resume"
 
 
 class WorkloadQuerySet(models.QuerySet):
@@ -67,6 +75,21 @@ class Workload(models.Model):
     # restart lost the message or the broker was down when the person clicked.
     task_sent_at = models.DateTimeField(null=True, blank=True)
 
+    # Stop and resume (Workspace, Inference): the controllers are scaled to zero and back.
+    # `stopped_at` set means the wanted state is stopped (from the request on); who and when
+    # are shown beside Terminated ("Stopped by dev, 5 min ago").
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stopped_by_name = models.CharField(max_length=150, blank=True)
+    # The replicas each controller had before the stop ({"Deployment/name": 1}): resume restores them.
+    stopped_replicas = models.JSONField(default=dict, blank=True)
+    # The scale task still to run ("stop" / "resume"; "" when none): the tasks claim it.
+    scale_pending = models.CharField(max_length=10, choices=ScaleVerb.choices, blank=True)
+    # Runs of the stop/resume task that claimed this workload (bounds redelivery loops).
+    scale_attempts = models.PositiveSmallIntegerField(default=0)
+
     objects = WorkloadQuerySet.as_manager()
 
     class Meta:
@@ -93,6 +116,10 @@ class Workload(models.Model):
                 condition=models.Q(status__in=[WorkloadStatus.ADDED, WorkloadStatus.DELETING]),
                 name="workload_awaiting_task",
             ),
+            # Smaller still: only rows waiting for a stop or a resume (resend_lost_scales' candidates).
+            models.Index(
+                fields=["task_sent_at"], condition=~models.Q(scale_pending=""), name="workload_awaiting_scale"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -115,6 +142,29 @@ class Workload(models.Model):
     @property
     def is_deletable(self):
         return self.status not in (WorkloadStatus.DELETING, WorkloadStatus.DELETED)
+
+    @property
+    def is_stoppable(self):
+        return (
+            self.type in STOPPABLE_TYPES
+            and self.status in (WorkloadStatus.RUNNING, WorkloadStatus.PENDING)
+            and self.stopped_at is None
+            and self.delete_requested_at is None
+            and not self.scale_pending
+        )
+
+    @property
+    def is_stopped(self):
+        """Stopped and settled: Terminated by a stop, with no stop or resume under way."""
+        return self.stopped_at is not None and self.status == WorkloadStatus.TERMINATED and not self.scale_pending
+
+    @property
+    def is_stopping(self):
+        return self.scale_pending == ScaleVerb.STOP
+
+    @property
+    def is_resuming(self):
+        return self.scale_pending == ScaleVerb.RESUME
 
 
 class Component(models.Model):

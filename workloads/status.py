@@ -5,7 +5,9 @@ refresh (`sync.reconcile`, and `sync.adoption` for a Custom workload's first sta
 delete task and the stuck-delete sweep call it. A few statuses follow from an event instead
 and are decided where it happens: Added at launch, Deleting when a delete is requested (or
 when objects turn up during one), Failed when a create is refused or gives up, Pending once
-the objects are created. Every status, derived or not, is written by `workloads.transitions`.
+the objects are created. A stopped workload is Terminated (rule 4a) while its controllers stay
+scaled to zero; while a stop is under way, or if its pods come back, the rules after it
+apply as for any workload (it is not stopped yet). Every status, derived or not, is written by `workloads.transitions`.
 
 The seed's conditions overlap and leave gaps, so the rules are applied in this order
 and the first match wins (this order is the product's contract):
@@ -15,6 +17,9 @@ and the first match wins (this order is the product's contract):
  3. every component Deleted (or none left after a
     delete was requested)                           -> Deleted
  4. a delete was requested                          -> Deleting
+4a. a stop was requested (Stop and Resume), and every
+    component Completed or Deleted (its controllers
+    scaled to zero count as Completed)              -> Terminated
  5. any component Failed                            -> Failed
  6. any component Running                           -> Running
  7. every component Completed                       -> Complete
@@ -68,8 +73,17 @@ FINISHED = frozenset(
 )
 
 
-def derive_status(states: Iterable[ComponentState], *, deleting: bool = False) -> WorkloadStatus:
-    """Return the workload status for its components' states (SPEC order, first match wins)."""
+# What a stopped workload's components are once it holds nothing (rule 4a).
+_SCALED_DOWN = frozenset({ComponentState.COMPLETED, ComponentState.DELETED})
+
+
+def derive_status(
+    states: Iterable[ComponentState], *, deleting: bool = False, stopped: bool = False
+) -> WorkloadStatus:
+    """Return the workload status for its components' states (SPEC order, first match wins).
+
+    `stopped`: the wanted state is stopped (a person stopped it and has not resumed it).
+    """
     present = {ComponentState(state) for state in states}
     if not present:
         # Rules 1 and 3: nothing left after a delete means it is gone.
@@ -80,6 +94,8 @@ def derive_status(states: Iterable[ComponentState], *, deleting: bool = False) -
         return WorkloadStatus.DELETED
     if deleting:
         return WorkloadStatus.DELETING
+    if stopped and present <= _SCALED_DOWN:
+        return WorkloadStatus.TERMINATED
     if ComponentState.FAILED in present:
         return WorkloadStatus.FAILED
     if ComponentState.RUNNING in present:

@@ -1,5 +1,5 @@
 """Celery tasks: take ids, stay idempotent. The work itself lives in sync/refresh.py,
-lifecycle/delete_execute.py and lifecycle/launch_execute.py; these wrappers add names and
+lifecycle/delete_execute.py, lifecycle/launch_execute.py and lifecycle/scale_execute.py; these wrappers add names and
 queues (`task_names`), scheduling, retries and the attempt limits.
 
 Reliability (settings.py): acks_late + reject_on_worker_lost redeliver a task whose worker
@@ -19,6 +19,8 @@ from workloads.cluster import ClusterUnreachable
 from workloads.lifecycle import delete_execute as deletion
 from workloads.lifecycle import launch_execute as launching
 from workloads.lifecycle import queueing
+from workloads.lifecycle import scale_execute as scaling
+from workloads.models import ScaleVerb
 from workloads.sync import refresh
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,26 @@ def delete_workload(self, workload_id: int) -> None:
     deletion.delete_workload(workload_id, final_attempt=_final_attempt(self))
 
 
+@shared_task(name=task_names.STOP_WORKLOAD, autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
+def stop_workload(self, workload_id: int) -> None:
+    """Scale a stopping workload's controllers to zero (queued by lifecycle.request_stop)."""
+    _scale(self, workload_id, ScaleVerb.STOP, scaling.stop_workload)
+
+
+@shared_task(name=task_names.RESUME_WORKLOAD, autoretry_for=(ClusterUnreachable,), **RETRY_OPTIONS)
+def resume_workload(self, workload_id: int) -> None:
+    """Scale a resumed workload's controllers back up (queued by lifecycle.request_resume)."""
+    _scale(self, workload_id, ScaleVerb.RESUME, scaling.resume_workload)
+
+
+def _scale(task, workload_id: int, verb: ScaleVerb, run) -> None:
+    limit = _attempt_limit(task)
+    if not scaling.claim(workload_id, verb, limit):
+        scaling.give_up_if_exhausted(workload_id, verb, limit)
+        return
+    run(workload_id, final_attempt=_final_attempt(task))
+
+
 @shared_task(name=task_names.FAIL_STUCK_DELETES)
 def fail_stuck_deletes() -> int:
     """Beat, every minute: deletes that hang longer than the limit become Delete Failed."""
@@ -96,5 +118,7 @@ def create_workload(self, workload_id: int) -> None:
 def resend_lost_tasks() -> dict:
     """Beat, every minute: queue again the creates and deletes whose message was lost (a Redis
     restart, a broker down at the click). The database says what is still to do; duplicates
-    are harmless (the tasks claim their work) and the attempt counters are not reset."""
+    are harmless (the tasks claim their work) and the attempt counters are not reset. Stops and
+    resumes likewise (`resend_lost_scales`, logged; the result counts creates and deletes)."""
+    queueing.resend_lost_scales()
     return queueing.resend_lost()

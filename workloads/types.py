@@ -160,3 +160,11 @@ def has_url(value: str) -> bool:
     """Whether workloads of this type are opened in the browser (the Open workspace action)."""
     record = LAUNCHABLE.get(value)
     return bool(record and record.has_url)
+
+
+# Services run until deleted, so a person may stop them (scaled to zero) and resume them.
+STOPPABLE_TYPES = frozenset(record.type for record in LAUNCHABLE.values() if record.shape == Shape.SERVICE)
+
+
+def is_stoppable_type(value: str) -> bool:
+    return value in STOPPABLE_TYPES

@@ -161,7 +161,7 @@ RULES = [
     ("deployment all ready", replicated(replicas=3, ready=3), S.RUNNING, "3 of 3 ready"),
     ("deployment partly ready", replicated(replicas=3, ready=2), S.PENDING, "2 of 3 ready"),
     ("deployment none ready", replicated(replicas=2), S.PENDING, "0 of 2 ready"),
-    ("deployment scaled to zero", replicated(replicas=0), S.PENDING, "scaled to 0"),
+    ("deployment scaled to zero", replicated(replicas=0), S.COMPLETED, "scaled to 0"),
     (
         "deployment progress deadline",
         replicated(

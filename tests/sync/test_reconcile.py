@@ -454,3 +454,50 @@ def test_a_pod_of_an_unlabelled_job_is_still_adopted():
         "batch-x", workload_id="team-batch", kind="Pod", owner_uids=("uid-job",), owner_kinds=("Job",)
     )
     assert [o.name for o in plan_for([pod], []).unknown] == ["batch-x"]
+
+
+# Stop and Resume
+
+
+def stopped_workload(id_, *, status=S.RUNNING, scaling=False, reason=""):
+    return WorkloadRow(id_, VISION, status, reason, False, BEFORE, "vision", stopped=True, scaling=scaling)
+
+
+def scaled_down(workload_id):
+    return [
+        listed(f"infer-{workload_id}", workload_id=workload_id, kind="Deployment", state=C.COMPLETED,
+               reason="scaled to 0"),
+        listed(f"infer-{workload_id}-svc", workload_id=workload_id, kind="Service", state=C.COMPLETED),
+    ]
+
+
+def test_a_stopped_workload_scaled_to_zero_is_terminated_not_complete():
+    plan = plan_for(scaled_down(7), [stopped_workload(7)])
+    assert statuses(plan) == {7: S.TERMINATED}
+    # Without the stop the same objects are Complete (rule 7): the wanted state makes the difference.
+    plain = plan_for(scaled_down(7), [workload(7)])
+    assert statuses(plain) == {7: S.COMPLETE}
+
+
+def test_a_refresh_keeps_a_stopped_workload_terminated_with_who_stopped_it():
+    recorded_rows = [
+        recorded(7, "infer-7", kind="Deployment", state=C.COMPLETED, reason="old"),
+        recorded(7, "infer-7-svc", id_=200, kind="Service", state=C.COMPLETED),
+    ]
+    plan = plan_for(scaled_down(7), [stopped_workload(7, status=S.TERMINATED, reason="stopped by dev")],
+                    recorded_rows)
+    assert plan.transitions == []  # the Deployment's new reason is recorded, the status line kept
+    assert [c.reason for c in plan.component_updates] == ["scaled to 0"]
+
+
+def test_a_stop_or_resume_under_way_is_left_to_its_task():
+    observed = [listed("infer-7", workload_id=7, kind="Deployment", state=C.RUNNING, reason="1 of 1 ready")]
+    plan = plan_for(observed, [stopped_workload(7, scaling=True, reason="stopping, requested by dev")])
+    assert plan.transitions == []
+    assert [c.name for c in plan.component_creates] == ["infer-7"]  # components are still followed
+
+
+def test_a_stopped_workload_whose_pods_came_back_shows_them():
+    # Scaled up again outside devcenter: it holds pods, so it is not shown as stopped.
+    observed = [listed("infer-7", workload_id=7, kind="Deployment", state=C.RUNNING, reason="1 of 1 ready")]
+    assert statuses(plan_for(observed, [stopped_workload(7, status=S.TERMINATED)])) == {7: S.RUNNING}

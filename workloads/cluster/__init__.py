@@ -14,7 +14,15 @@ kind), `states` (object -> component state), `resources` (object -> requested re
 from .components import ObservedComponent, observe
 from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
-from .gateway import ClusterGateway, CreatedObject, DeleteOutcome, DeleteResult, PodInfo
+from .gateway import (
+    ClusterGateway,
+    CreatedObject,
+    DeleteOutcome,
+    DeleteResult,
+    PodInfo,
+    ScaleFailed,
+    ScaleOutcome,
+)
 from .labels import project_selector, workload_selector
 from .manifests import BATCH, SERVICE, WorkloadSpec, build_manifests, workspace_url
 from .resources import Resources
@@ -33,6 +41,8 @@ __all__ = [
     "ObservedComponent",
     "PodInfo",
     "Resources",
+    "ScaleFailed",
+    "ScaleOutcome",
     "WorkloadSpec",
     "api_client",
     "build_manifests",

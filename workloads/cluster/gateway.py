@@ -74,6 +74,25 @@ class DeleteOutcome:
 
 
 @dataclass(frozen=True)
+class ScaleOutcome:
+    """One controller scaled: the replicas it had, the replicas asked, its state after the patch."""
+
+    previous_replicas: int
+    replicas: int
+    state: ComponentState
+    reason: str
+
+
+class ScaleFailed(Exception):
+    """The API refused a scale (gone, re-created with another uid, forbidden...): `message` says why."""
+
+    def __init__(self, message: str, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+@dataclass(frozen=True)
 class CreatedObject:
     kind: str
     name: str
@@ -630,6 +649,40 @@ class ClusterGateway:
             )
         return DeleteOutcome(DeleteResult.FAILED, status_message(conflict), 409)
 
+    def scale_component(self, kind: str, namespace: str, name: str, uid: str, replicas: int) -> ScaleOutcome:
+        """Set a controller's `spec.replicas` (stop: 0; resume: what it had) if it is still `uid`.
+
+        One read (the replicas it had), then a merge patch carrying `metadata.uid`: the server
+        refuses it with 409 when the name now belongs to a re-created object, so a stop never
+        scales someone else's object. Its controller then removes (or makes) the pods.
+        Refusals -> ScaleFailed; connection failures and transient answers -> ClusterUnreachable.
+        """
+        if not name or not name.strip() or not namespace or not namespace.strip():
+            raise ValueError("refusing to scale without a name and a namespace")
+        if not uid:
+            raise ValueError("scale_component needs the object's uid (a precondition)")
+        registered = by_name.get(kind)
+        if registered is None or not registered.scalable:
+            raise ValueError(f"cannot scale objects of kind {kind!r}")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise ValueError(f"replicas must be a whole number >= 0, not {replicas!r}")
+        options = {"_preload_content": False, "_request_timeout": self.timeout}
+        patch = {"metadata": {"uid": uid}, "spec": {"replicas": replicas}}
+        try:
+            with self._connecting():
+                current = self._read_raw(registered, namespace, name)
+                if (current.get("metadata") or {}).get("uid") != uid:
+                    raise ScaleFailed(f"{kind} {namespace}/{name} was re-created: not scaled", 409)
+                previous = _replicas(current)
+                response = self._typed(registered, "patch")(
+                    name, namespace, patch, _content_type="application/merge-patch+json", **options
+                )
+                body = _read_json(response)
+        except ApiException as exc:
+            raise ScaleFailed(status_message(exc), exc.status) from exc
+        state, reason = registered.state(body, ())
+        return ScaleOutcome(previous, replicas, ComponentState(state), reason)
+
     def _refuse_unsupported(self, manifests: list[dict]) -> None:
         """CreateFailed, before anything is created, when the server would drop a field a
         manifest relies on (`features.py`); the version is read only when one is used."""
@@ -722,6 +775,12 @@ class ClusterGateway:
                 )
                 left.append((obj, outcome.message))
         return undone, left
+
+
+def _replicas(obj: dict) -> int:
+    """A controller's `spec.replicas` (1 when unset, as the server defaults it)."""
+    value = _mapping(obj.get("spec")).get("replicas")
+    return value if isinstance(value, int) and value >= 0 else 1
 
 
 def _mapping(value) -> dict:

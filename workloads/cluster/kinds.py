@@ -39,6 +39,8 @@ class Kind:
     keep_spec: tuple[str, ...] = ()  # spec keys that states and requests read
     api: type | None = None  # the typed client class; None: a custom resource (CustomObjectsApi)
     method_suffix: str = ""  # list_<suffix>_for_all_namespaces, create_namespaced_<suffix>, ...
+    # Stop and resume scale it (`spec.replicas` to 0 and back); its pods are its controller's.
+    scalable: bool = False
 
     @property
     def api_version(self) -> str:
@@ -67,12 +69,12 @@ KINDS = (
     Kind(
         "Deployment", "apps", "v1", "deployments", Role.COMPONENT,
         state=states.replicas_state, requests=resources.replicas_requests, keep_spec=REPLICATED_SPEC,
-        api=k8s.AppsV1Api, method_suffix="deployment",
+        api=k8s.AppsV1Api, method_suffix="deployment", scalable=True,
     ),
     Kind(
         "StatefulSet", "apps", "v1", "statefulsets", Role.COMPONENT,
         state=states.replicas_state, requests=resources.replicas_requests, keep_spec=REPLICATED_SPEC,
-        api=k8s.AppsV1Api, method_suffix="stateful_set",
+        api=k8s.AppsV1Api, method_suffix="stateful_set", scalable=True,
     ),
     Kind(
         "ReplicaSet", "apps", "v1", "replicasets", Role.COMPONENT,
@@ -110,3 +112,4 @@ KINDS = (
 by_name = {kind.name: kind for kind in KINDS}
 POD = by_name["Pod"]
 HELPER_KINDS = frozenset(kind.name for kind in KINDS if kind.role is Role.HELPER)
+SCALABLE_KINDS = frozenset(kind.name for kind in KINDS if kind.scalable)

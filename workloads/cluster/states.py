@@ -151,7 +151,9 @@ def replicas_state(obj: dict, pods: Sequence[dict] = ()) -> State:
     desired = 1 if desired is None else int(desired)
     ready = int((obj.get("status") or {}).get("readyReplicas") or 0)
     if desired == 0:
-        return ComponentState.PENDING, "scaled to 0"
+        # Holds nothing and waits for nothing (a stopped workload's controller): like a
+        # helper object, it never keeps a workload Pending or Running.
+        return ComponentState.COMPLETED, "scaled to 0"
     if ready >= desired:
         return ComponentState.RUNNING, f"{ready} of {desired} ready"
     return ComponentState.PENDING, f"{ready} of {desired} ready"

@@ -202,3 +202,27 @@ def _admission(project, cluster, user, launch: Launch, *, dry_run: bool) -> Admi
             raise AdmissionRefused([f"A workload named {launch.name} already exists in {project}."]) from None
         enqueue_create(workload.pk)
     return Admission(quota, used, workload)
+
+
+def readmit(workload: Workload) -> None:
+    """Admit a stopped workload again (resume): AdmissionRefused when its requests no longer fit.
+
+    The same admission as a launch, inside the caller's transaction: the project's quota row
+    on the workload's cluster is locked and the usage of what holds resources there is summed
+    (a stopped workload holds nothing, so it is not counted); the caller then makes the
+    workload hold resources again before the transaction ends.
+    """
+    quota = (
+        Quota.objects.select_for_update(of=("self",))
+        .select_related("cluster")
+        .filter(project_id=workload.project_id, cluster_id=workload.cluster_id)
+        .order_by()
+        .first()
+    )
+    if quota is None:
+        raise AdmissionRefused(["The project has no quota on this cluster any more: ask a project admin for one."])
+    requested = {r.quota_field: getattr(workload, r.request_field) for r in RESOURCES}
+    used = usage_by_cluster(workload.project_id, [workload.cluster_id]).get(workload.cluster_id, {})
+    refusals = quota_messages(quota, used, requested)
+    if refusals:
+        raise AdmissionRefused(refusals)

@@ -144,3 +144,36 @@ def resend_lost(*, older_than: float | None = None, batch: int | None = None) ->
             older_than,
         )
     return {"delete": sent_deletes, "create": sent_creates}
+
+
+def resend_lost_scales(*, older_than: float | None = None, batch: int | None = None) -> dict:
+    """Queue again the stop/resume tasks whose message was lost; {"stop": n, "resume": n}.
+
+    The same rules as `resend_lost`: the row (`scale_pending`) says what is still to do, a
+    duplicate changes nothing (the tasks claim their work), the attempt counter is not reset.
+    """
+    if older_than is None:
+        older_than = settings.TASK_RESEND_AFTER_SECONDS
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than)
+    with transaction.atomic():
+        rows = list(
+            Workload.objects.exclude(scale_pending="")
+            .filter(task_sent_at__lt=cutoff)
+            .select_for_update(skip_locked=True)
+            .order_by("task_sent_at", "id")
+            .values_list("id", "scale_pending")[: batch or settings.WRITE_BATCH_SIZE]
+        )
+        if not rows:
+            return {"stop": 0, "resume": 0}
+        Workload.objects.filter(id__in=[workload_id for workload_id, _ in rows]).update(task_sent_at=now)
+    stops = [(workload_id,) for workload_id, verb in rows if verb == "stop"]
+    resumes = [(workload_id,) for workload_id, verb in rows if verb == "resume"]
+    sent_stops = send_each(task_names.STOP_WORKLOAD, stops)
+    sent_resumes = send_each(task_names.RESUME_WORKLOAD, resumes) if sent_stops == len(stops) else 0
+    unsent = [args[0] for args in stops[sent_stops:] + resumes[sent_resumes:]]
+    if unsent:
+        Workload.objects.filter(id__in=unsent, task_sent_at=now).update(task_sent_at=cutoff)
+    if sent_stops or sent_resumes:
+        logger.warning("re-queued %d stops and %d resumes that waited over %s s", sent_stops, sent_resumes, older_than)
+    return {"stop": sent_stops, "resume": sent_resumes}

@@ -21,7 +21,9 @@ on what the cluster shows live here:
   launch) is left as it is;
 - a deleting workload's component already Deleted or Delete Failed stays so while the same
   object is still listed (the delete was sent; the object takes a while to go);
-- the status follows from the components by `derive_status`; a workload whose status was set
+- the status follows from the components by `derive_status` (a stopped workload's too: it
+  stays Terminated while its controllers are scaled to zero; one whose stop or resume task is
+  under way is left to that task); a workload whose status was set
   after the LIST started is left out of the plan (its row is newer than this view), and one
   with nothing live in the cluster whose components did not change keeps its status (a
   launch refused and undone stays Failed with the server's message);
@@ -61,6 +63,8 @@ class WorkloadRow:
     delete_requested: bool
     status_changed_at: datetime
     namespace: str  # its objects are there, and nowhere else
+    stopped: bool = False  # the wanted state is stopped (Stop and Resume)
+    scaling: bool = False  # a stop or resume task is under way: it writes the status
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,8 @@ def reconcile(
         after, changed = _follow(workload, recorded[workload.id], matched.get(workload.id, []), snapshot, now)
         plan.component_updates += [c for c in changed if c.id is not None]
         plan.component_creates += [c for c in changed if c.id is None]
+        if workload.scaling:
+            continue  # the stop/resume task decides the status from its own writes
         transition = _transition(workload, after, components_changed=bool(changed))
         if transition is not None:
             plan.transitions.append(transition)
@@ -293,9 +299,13 @@ def _transition(workload: WorkloadRow, components, *, components_changed: bool) 
         # Nothing in the cluster to judge by: Added, a launch that failed (its objects undone),
         # or a workload whose objects went (its status was decided when they did).
         return None
-    status = derive_status((c.state for c in components), deleting=workload.delete_requested)
+    status = derive_status(
+        (c.state for c in components), deleting=workload.delete_requested, stopped=workload.stopped
+    )
     if status == workload.status and not components_changed:
         return None
+    if workload.stopped and status == WorkloadStatus.TERMINATED == workload.status:
+        return None  # still stopped: the reason says who stopped it, not what the controllers say
     reason = status_reason(status, components)
     if status == workload.status and reason == workload.status_reason:
         return None

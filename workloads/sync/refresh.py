@@ -208,10 +208,16 @@ def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[W
 
 
 def _workload_rows(queryset):
-    for id_, project_id, status, reason, delete_requested_at, changed_at, namespace in queryset.values_list(
-        "id", "project_id", "status", "status_reason", "delete_requested_at", "status_changed_at", "namespace"
+    for (
+        id_, project_id, status, reason, delete_requested_at, changed_at, namespace, stopped_at, scale_pending
+    ) in queryset.values_list(
+        "id", "project_id", "status", "status_reason", "delete_requested_at", "status_changed_at", "namespace",
+        "stopped_at", "scale_pending",
     ):
-        yield WorkloadRow(id_, project_id, status, reason, delete_requested_at is not None, changed_at, namespace)
+        yield WorkloadRow(
+            id_, project_id, status, reason, delete_requested_at is not None, changed_at, namespace,
+            stopped=stopped_at is not None, scaling=bool(scale_pending),
+        )
 
 
 def _write(plan: Plan, snapshot, now) -> tuple[int, int]:

@@ -76,6 +76,8 @@ def workspace_link(workload) -> WorkspaceLink | None:
     if not has_url(workload.type):
         return None
     label = WorkloadType(workload.type).label
+    if workload.stopped_at is not None:
+        return None  # stopped or being stopped: nothing to open until it is resumed
     if workload.status != WorkloadStatus.RUNNING:
         return WorkspaceLink("", f"{label} is {WorkloadStatus(workload.status).label}")
     url = safe_http_url(workload.workspace_url)

@@ -149,6 +149,7 @@ LIST_FIELDS = (
     "id", "project_id", "name", "type", "status", "status_reason", "status_refreshed_at",
     "requested_gpu", "requested_cpu_millicores", "requested_memory_bytes", "workspace_url",
     "created_by_name", "created_at", "cluster__id", "cluster__name", "cluster__display_name",
+    "stopped_at", "stopped_by_name", "scale_pending", "delete_requested_at",  # Stop / Resume
 )
 
 
