@@ -164,6 +164,8 @@ def plain_error(exc: Exception) -> str:
         return f"cannot connect: {str(cause).split(': ')[-1]}"
     if isinstance(cause, urllib3.exceptions.TimeoutError):
         return f"timed out: {cause}"
+    if isinstance(cause, urllib3.exceptions.ProtocolError):
+        return "connection lost while reading the answer"
     if isinstance(cause, urllib3.exceptions.LocationValueError):
         return f"bad API URL: {cause}"
     return f"{type(cause).__name__}: {' '.join(str(cause).split())}"

@@ -11,6 +11,7 @@ not held (the periodic refresh reports it).
 """
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -52,6 +53,7 @@ class ObjectCache:
         self._children: dict[str, set[str]] = defaultdict(set)  # owner uid -> uids
         self._labelled: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._by_key: dict[tuple[str, str, str], str] = {}
+        self._first_seen: dict[str, float] = {}  # uid -> time.monotonic() it came in
         # Versions of changed objects not yet taken (the old one too: it may have belonged to
         # another workload before a label changed, or be gone).
         self._changed: list[dict] = []
@@ -98,6 +100,8 @@ class ObjectCache:
         if old is not None:
             self._unindex(uid, old)
             self._changed.append(old)
+        else:
+            self._first_seen[uid] = time.monotonic()
         self._objects[uid] = obj
         self._uids_of_kind[str(obj.get("kind"))].add(uid)
         for owner in owner_uids(obj):
@@ -112,6 +116,7 @@ class ObjectCache:
         if old is None:
             return
         self._unindex(uid, old)
+        self._first_seen.pop(uid, None)
         self._changed.append(old)
 
     def _unindex(self, uid: str, obj: dict) -> None:
@@ -143,6 +148,24 @@ class ObjectCache:
         """Changes taken but not applied (the cluster's lock was busy): taken again next time."""
         with self._lock:
             self._changed[:0] = changed
+
+    def awaiting_owner(self, objects: dict[str, dict], owner_kinds, grace: float) -> dict[str, dict]:
+        """Those of `objects` (uid -> object) that came in less than `grace` seconds ago and name
+        an owner of `owner_kinds` that is not held: watches of different kinds are not ordered
+        with each other, so a pod may come before its Job. Judged without them for a moment, they
+        would be components of their own; after `grace` they count as they are (a leftover whose
+        owner is gone, an object whose owner carries no labels)."""
+        now = time.monotonic()
+        with self._lock:
+            return {
+                uid: obj
+                for uid, obj in objects.items()
+                if now - self._first_seen.get(uid, 0.0) < grace
+                and any(
+                    isinstance(ref, dict) and ref.get("kind") in owner_kinds and ref.get("uid") not in self._objects
+                    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []
+                )
+            }
 
     def related(
         self,

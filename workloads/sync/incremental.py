@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workloads.cluster import labels, observe
+from workloads.cluster.kinds import KINDS
 from workloads.cluster.object_cache import ObjectCache, label_key, object_key, uid_of
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
@@ -31,6 +32,9 @@ from workloads.sync.refresh import COMPONENT_FIELDS, cluster_lock, workload_rows
 
 logger = logging.getLogger(__name__)
 
+# Seconds an object whose owner has not come in yet waits for it (`ObjectCache.awaiting_owner`).
+OWNER_GRACE_SECONDS = 2.0
+WATCHED_KINDS = frozenset(kind.name for kind in KINDS)
 # Rounds of "load the workloads, add their other objects": one is enough unless a workload's
 # objects are linked only through a recorded component (a Custom workload without labels).
 MAX_ROUNDS = 3
@@ -53,8 +57,20 @@ def apply_changes(cluster_id: int, namespaces, cache: ObjectCache, changed: list
             return None
         snapshot = timezone.now()  # the cache as it is now: rows set later are newer than it
         listed = [project.project_id for project in namespaces.values()]
-        objects = cache.related(changed)
+        objects, waiting = {}, []
+        for obj in changed:
+            linked = cache.related([obj])
+            if cache.awaiting_owner(linked, WATCHED_KINDS, OWNER_GRACE_SECONDS):
+                waiting.append(obj)  # judged once its owner is in, or the grace is over
+            else:
+                objects.update(linked)
+        if waiting:
+            cache.give_back(waiting)
+            held = {id(obj) for obj in waiting}
+            changed = [obj for obj in changed if id(obj) not in held]
         gone = [obj for obj in changed if uid_of(obj) and cache.get(uid_of(obj)) is None]
+        if not objects and not gone:
+            return AppliedChanges()
         workloads, components = {}, []
         for _ in range(MAX_ROUNDS):
             observed = observe(list(objects.values()))

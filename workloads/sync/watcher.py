@@ -80,7 +80,7 @@ class ClusterWatch:
         self.target = target
         self.cache = ObjectCache()
         self.failures: dict[str, str] = {}  # kind -> why its watch fails
-        self.marked_unreachable = False
+        self.marked_unreachable = ""  # the reason last recorded on the cluster row
         self.applied = 0  # batches written
         selector = project_selector(target.namespace_map)
         # A gateway per informer: each keeps one watch open on its own connection pool.
@@ -153,14 +153,14 @@ class ClusterWatch:
         """Mark the cluster as the refresh would: unreachable while a watch fails, then reachable."""
         with self._lock:
             failure = next(iter(self.failures.values()), None)
-        if failure is not None and not self.marked_unreachable:
+        if failure is not None and failure != self.marked_unreachable:
             mark_unreachable(self.target.cluster_id, failure)
-            self.marked_unreachable = True
+            self.marked_unreachable = failure
         elif failure is None and self.marked_unreachable and self.synced:
             Cluster.objects.filter(pk=self.target.cluster_id).update(
                 reachable=True, unreachable_since=None, last_error="", last_seen_at=timezone.now()
             )
-            self.marked_unreachable = False
+            self.marked_unreachable = ""
 
 
 def _drop_broken_connections() -> None:
