@@ -5,8 +5,7 @@ keeps to each project's namespace, and waits for a refresh that holds the cluste
 import os
 import time
 
-from tests.sync.watching import RUN, make_workload, run_in_cluster, status_of, watching  # noqa: F401
-from tests.tasks.conftest import kubesim, sim, sim_cluster, spec_for, vision  # noqa: F401
+from tests.sync.watching import RUN, make_workload, run_in_cluster, spec_for, status_of
 from tests.tasks.test_refresh_custom_workloads import labelled_job
 from workloads.cluster.manifests import build_manifests
 from workloads.models import Component, Workload, WorkloadType

@@ -3,8 +3,7 @@ after a dropped connection, lists again after 410 Gone, marks the cluster unreac
 with nothing changing it makes no LIST call at all."""
 
 from projects.models import Cluster
-from tests.sync.watching import RUN, make_workload, run_in_cluster, status_of, watching  # noqa: F401
-from tests.tasks.conftest import kubesim, sim, sim_cluster, vision  # noqa: F401
+from tests.sync.watching import RUN, make_workload, run_in_cluster, status_of
 from tests.tasks.test_refresh_custom_workloads import labelled_job
 from workloads.models import Workload, WorkloadType
 from workloads.status import WorkloadStatus

@@ -1,21 +1,13 @@
-"""Shared by the watcher tests: kubesim over HTTP, a cluster row for it, and a Watcher whose
-loop the test turns (`until`), so its writes land in the test's own database transaction."""
+"""Helpers of the watcher tests (their fixtures are in conftest.py): a Watcher whose loop the
+test turns (`until`), so its writes land in the test's own database transaction."""
 
 import time
 
-import pytest
-
-from tests.tasks.conftest import (  # noqa: F401  (fixtures)
-    ensure_namespace,
-    kubesim,
-    make_workload,
-    run_in_cluster,
-    sim,
-    sim_cluster,
-    vision,
-)
+from tests.tasks.conftest import make_workload, run_in_cluster, spec_for, wait_for
 from workloads.models import Workload
 from workloads.sync.watcher import Watcher
+
+__all__ = ["RUN", "Turning", "make_workload", "run_in_cluster", "spec_for", "status_of", "wait_for"]
 
 RUN = {"kubesim.io/start-seconds": "5", "kubesim.io/run-seconds": "30"}
 
@@ -49,15 +41,6 @@ class Turning:
         while time.monotonic() < deadline:
             self.watcher.run_once()
             time.sleep(0.02)
-
-
-@pytest.fixture
-def watching(settings, tmp_path):
-    settings.WATCH_TIMEOUT_SECONDS = 30
-    watcher = Watcher(batch_seconds=0.02, poll_seconds=0.2, heartbeat_file=tmp_path / "heartbeat")
-    yield Turning(watcher)
-    for watch in watcher.watches.values():
-        watch.stop()
 
 
 def status_of(workload):

@@ -104,9 +104,9 @@ def _rows_concerned(cluster_id, listed, namespaces, observed, gone):
     for obj in gone:
         key = label_key(obj)
         project = ((obj.get("metadata") or {}).get("labels") or {}).get(labels.PROJECT)
-        if key and project in namespaces and key[0] == namespaces[project].namespace:
-            if (workload_id := as_workload_id(key[1])) is not None:
-                labelled.add(workload_id)
+        in_own_namespace = key and project in namespaces and key[0] == namespaces[project].namespace
+        if in_own_namespace and (workload_id := as_workload_id(key[1])) is not None:
+            labelled.add(workload_id)
     owners = {uid for obs in own for uid in obs.owner_uids}
     uids = {obs.uid for obs in own} | {uid_of(obj) for obj in gone}
     # Unlabelled objects (Custom ones found by name) and gone ones are also looked up by name.
