@@ -1,7 +1,8 @@
 """`make run`: the whole product on one machine with no services installed.
 
 Starts two simulated clusters (kubesim, real time), a Celery worker with beat on the
-filesystem queue, and Django's development server; stops them all together.
+filesystem queue, the cluster watcher (`watch_clusters`) and Django's development server;
+stops them all together.
 """
 
 import os
@@ -32,6 +33,7 @@ def commands():
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
     ]
+    yield "watcher", [python, "manage.py", "watch_clusters"]  # statuses within seconds; beat resyncs
     yield "web", [python, "manage.py", "runserver", ADDRESS]
 
 
