@@ -169,6 +169,12 @@ def main():
     sizes = sorted({1000, BENCH_REFRESH_WORKLOADS})
     print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete)",
                 ("workloads", "refresh", "API calls", "SQL queries", "wall time"), bench_refresh(sizes))
+    if os.environ.get("BENCH_SKIP_WATCH"):
+        return 0
+    from bench.watch import bench as bench_watch
+
+    print_table(f"The cluster watcher at {BENCH_REFRESH_WORKLOADS:,} workloads", ("measure", "figure"),
+                list(bench_watch(BENCH_REFRESH_WORKLOADS)))
     return 0
 
 

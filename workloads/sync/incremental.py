@@ -82,6 +82,9 @@ def apply_changes(cluster_id: int, namespaces, cache: ObjectCache, changed: list
             if more.keys() <= objects.keys():
                 break
             objects.update(more)
+        else:  # still growing after the last round: judge with everything found
+            observed = observe(list(objects.values()))
+            workloads, components = _rows_concerned(cluster_id, listed, namespaces, observed, gone)
         now = timezone.now()
         plan = reconcile(namespaces, observed, workloads.values(), components, snapshot=snapshot, now=now)
         result = AppliedChanges(objects=len(observed), workloads=len(workloads))
