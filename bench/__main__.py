@@ -121,6 +121,14 @@ def main():
                 [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["queries"], f"{r['seconds']} s")
                  for r in refreshes])
 
+    if not os.environ.get("BENCH_SKIP_WATCH"):
+        from bench.watch import bench as bench_watch
+
+        watch_size = REFRESH_SIZES[-1]
+        watch = list(bench_watch(watch_size))
+        results["watcher"] = [{"measure": measure, "figure": figure} for measure, figure in watch]
+        print_table(f"The cluster watcher at {watch_size:,} workloads", ("measure", "figure"), watch)
+
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"

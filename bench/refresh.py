@@ -10,6 +10,7 @@ end. A measurement, not a test: it asserts nothing.
 """
 
 import argparse
+import contextlib
 import os
 import time
 import uuid
@@ -33,13 +34,37 @@ def main(argv=None) -> None:
 def bench(size: int):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from workloads.sync.refresh import refresh_cluster
+
+    with simulated_cluster(size) as (sim, cluster):
+
+        def measure(label):
+            sim.reset_requests()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                result = refresh_cluster(cluster.id)
+                seconds = time.perf_counter() - started
+            assert result.reachable and not result.skipped, result
+            return label, len(sim.requests), len(queries), seconds
+
+        yield measure("first")
+        yield measure("steady")
+        sim.advance(70)
+        yield measure("finished")
+
+
+@contextlib.contextmanager
+def simulated_cluster(size: int, run_seconds=60):
+    """An in-process kubesim holding `size` Training workloads (a Job and its pod each, running
+    for `run_seconds`, or `run_seconds(index)`), their rows in project `bench-<random>`; all
+    removed afterwards."""
     from kubesim.testing import running_kubesim
 
     from projects.models import Cluster, Project, Quota
     from workloads.cluster.manifests import build_manifests
     from workloads.lifecycle.launch_spec import workload_spec
     from workloads.models import Workload, WorkloadType
-    from workloads.sync.refresh import refresh_cluster
 
     suffix = uuid.uuid4().hex[:8]
     # Enough nodes for every pod to run (kubesim's nodes take 250 pods each, as a scheduler counts).
@@ -65,27 +90,15 @@ def bench(size: int):
                 ),
                 batch_size=1000,
             )
-            annotations = {"kubesim.io/start-seconds": "1", "kubesim.io/run-seconds": "60"}
-            for workload in workloads:
+            run_for = run_seconds if callable(run_seconds) else lambda index: run_seconds
+            for index, workload in enumerate(workloads):
+                annotations = {"kubesim.io/start-seconds": "1", "kubesim.io/run-seconds": str(run_for(index))}
                 workload.project, workload.cluster = project, cluster  # no query per workload
                 spec = replace(workload_spec(workload), pod_annotations=annotations)
                 for manifest in build_manifests(spec):
                     sim.create(manifest, settle=False)
             sim.advance(5)
-
-            def measure(label):
-                sim.reset_requests()
-                with CaptureQueriesContext(connection) as queries:
-                    started = time.perf_counter()
-                    result = refresh_cluster(cluster.id)
-                    seconds = time.perf_counter() - started
-                assert result.reachable and not result.skipped, result
-                return label, len(sim.requests), len(queries), seconds
-
-            yield measure("first")
-            yield measure("steady")
-            sim.advance(70)
-            yield measure("finished")
+            yield sim, cluster
         finally:
             Workload.objects.filter(cluster=cluster).delete()
             Quota.objects.filter(cluster=cluster).delete()

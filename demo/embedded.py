@@ -2,7 +2,8 @@
 
 Starts two simulated clusters (kubesim, real time) with a workspace ingress each
 (`demo/ingress.py`, in front of the workspaces as ingress-nginx is in production), a Celery
-worker with beat on the filesystem queue, and Django's development server; stops them all
+worker with beat on the filesystem queue, the cluster watcher (`watch_clusters`)
+and Django's development server; stops them all
 together. `DEVCENTER_ADDRESS` places all of them (`demo/addresses.py`).
 """
 
@@ -44,6 +45,7 @@ def commands(addresses):
         python, "-m", "celery", "-A", "devcenter", "worker", "--beat", "--loglevel", "INFO",
         "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
     ]
+    yield "watcher", [python, "manage.py", "watch_clusters"]  # statuses within seconds; beat resyncs
 
 
 def ports_in_use(addresses) -> list[str]:

@@ -280,6 +280,14 @@ DELETE_STUCK_AFTER_SECONDS = env_int("DELETE_STUCK_AFTER_SECONDS", 600, minimum=
 # Rows per INSERT/UPDATE statement in bulk writes, and objects per LIST page from a cluster.
 WRITE_BATCH_SIZE = env_int("WRITE_BATCH_SIZE", 500, minimum=1)
 CLUSTER_LIST_PAGE_SIZE = env_int("CLUSTER_LIST_PAGE_SIZE", 500, minimum=1)
+# The cluster watcher (`manage.py watch_clusters`): how often it writes the changes it saw,
+# how often it reads the Cluster table again, how long one watch request lasts (the server
+# ends it; the watcher watches again from where it was), and the file it touches each loop
+# (a liveness probe reads its age).
+WATCH_BATCH_SECONDS = env_int("WATCH_BATCH_MILLISECONDS", 250, minimum=10) / 1000
+WATCH_POLL_CLUSTERS_SECONDS = env_int("WATCH_POLL_CLUSTERS_SECONDS", 10, minimum=1)
+WATCH_TIMEOUT_SECONDS = env_int("WATCH_TIMEOUT_SECONDS", 300, minimum=1)
+WATCH_HEARTBEAT_FILE = env_str("WATCH_HEARTBEAT_FILE") or str(VAR_DIR / "watch_clusters.heartbeat")
 # How often the pages poll (seconds): after a Refresh until every cluster answered (at most
 # REFRESH_WAIT_SECONDS), rows with a queued create or delete, a running workload's logs and details.
 REFRESH_POLL_SECONDS = 2

@@ -103,3 +103,35 @@ def test_label_selector_applies_to_watch_and_leaving_is_deleted(core, sim):
 def test_watch_keeps_connection_reusable(core, sim):
     list(watch.Watch().stream(core.list_namespaced_config_map, "default", timeout_seconds=1))
     assert core.list_namespaced_config_map("default").items == []
+
+
+def test_drop_watches_cuts_open_streams_mid_way(kubesim, sim):
+    """`sim.drop_watches()` (a test hook) breaks each open watch without the stream's last
+    chunk, as a lost connection does; the history is kept, so a watch from the same
+    resourceVersion replays what happened meanwhile."""
+    rv = sim.store.resource_version
+    url = f"{kubesim.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv}&timeoutSeconds=30"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {kubesim.token}"})
+    outcome = {}
+
+    def read():
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                outcome["lines"] = response.read()
+        except Exception as exc:  # noqa: BLE001 - which error is the point
+            outcome["error"] = exc
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    deadline = time.monotonic() + 5
+    while not sim.store._watchers and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sim.drop_watches() == 1
+    reader.join(5)
+    assert not reader.is_alive()
+    assert "error" in outcome  # IncompleteRead: the chunked stream never ended properly
+    sim.create(cm("meanwhile"))
+    again = urllib.request.Request(url.replace("timeoutSeconds=30", "timeoutSeconds=1"), headers=request.headers)
+    with urllib.request.urlopen(again, timeout=5) as response:
+        events = [json.loads(line) for line in response.read().splitlines() if line.strip()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "meanwhile")]

@@ -51,3 +51,7 @@ class LogsUnavailable(Exception):
         self.message = message
         self.status_code = status_code
         super().__init__(message)
+
+
+class WatchExpired(ClusterUnreachable):
+    """A watch's resourceVersion is older than the server's history (410 Gone): list again."""

@@ -38,7 +38,7 @@ from workloads.status import ComponentState
 from . import features
 from .components import ObservedComponent, Skipped, observe, parse_time
 from .connection import ClusterConnection, api_client
-from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable
+from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable, WatchExpired
 from .kinds import KINDS, POD, Kind, by_name
 from .resources import Resources
 
@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 # Answers that mean "try again later" rather than "the API refused": raised as unreachable.
 TRANSIENT_STATUSES = frozenset({0, 429, 502, 503, 504})
+# Seconds past a watch's timeoutSeconds after which a silent connection counts as dead.
+WATCH_SILENCE_GRACE = 30
 # What a failed create may raise, after which the objects already created are deleted again.
 CREATE_ERRORS = (ApiException, ValidationError, ClusterUnreachable, CreateFailed)
 
@@ -99,6 +101,13 @@ class CreatedObject:
     namespace: str
     uid: str
     api_version: str = ""
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
+    object: dict | None  # slimmed; None for a BOOKMARK
+    resource_version: str
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,8 @@ def plain_error(exc: Exception) -> str:
         return f"cannot connect: {str(cause).split(': ')[-1]}"
     if isinstance(cause, urllib3.exceptions.TimeoutError):
         return f"timed out: {cause}"
+    if isinstance(cause, urllib3.exceptions.ProtocolError):
+        return "connection lost while reading the answer"
     if isinstance(cause, urllib3.exceptions.LocationValueError):
         return f"bad API URL: {cause}"
     return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
@@ -193,6 +204,7 @@ class ClusterGateway:
         self.custom = k8s.CustomObjectsApi(self.api_client)
         self._apis = {}
         self._server_version = None
+        self._open_watches = set()  # responses of watches being read (`stop_watches`)
 
     @classmethod
     def for_cluster(cls, cluster) -> "ClusterGateway":
@@ -280,13 +292,14 @@ class ClusterGateway:
         return _read_json(response)
 
     def _list_all(
-        self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None
+        self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None, listed=None
     ) -> list[dict]:
         """Every object of one kind matching `label_selector`, slimmed, one LIST page at a time.
 
         An expired `continue` token (410, after ~5 minutes or a compaction) restarts the list
         once from the beginning: pages from two snapshots are never mixed. A custom resource
         answered with 404 is not installed on this cluster: there is nothing of it to list.
+        `listed`, a dict when given, receives the list's `resourceVersion` (absent: not served).
         """
         skipped = [] if skipped is None else skipped
         for attempt in range(2):
@@ -308,6 +321,8 @@ class ClusterGateway:
                     metadata = page.get("metadata")
                     token = metadata.get("continue") if isinstance(metadata, dict) else None
                     if not token:
+                        if listed is not None and isinstance(metadata, dict):
+                            listed["resourceVersion"] = str(metadata.get("resourceVersion") or "")
                         return objects
             except ApiException as exc:
                 if exc.status == 404 and kind.custom:
@@ -334,6 +349,96 @@ class ClusterGateway:
             for kind in self.listed_kinds:
                 objects.extend(self._list_all(kind, label_selector, page_size, namespace, skipped))
         return objects
+
+    def list_kind(
+        self, kind: Kind, label_selector: str, page_size: int = 500, *, skipped=None
+    ) -> tuple[list[dict], str | None]:
+        """Every (slimmed) object of `kind` matching `label_selector` across all namespaces, and
+        the list's resourceVersion to watch from (None: the cluster does not serve the kind)."""
+        listed = {}
+        with self._reading(), _gc_paused():
+            objects = self._list_all(kind, label_selector, page_size, skipped=skipped, listed=listed)
+        return objects, listed.get("resourceVersion")
+
+    def watch_kind(
+        self, kind: Kind, label_selector: str, resource_version: str, timeout_seconds: int = 300
+    ) -> Iterator[WatchEvent]:
+        """The changes to objects of `kind` matching `label_selector` after `resource_version`,
+        as they happen, until the server ends the watch (after about `timeout_seconds`).
+
+        ADDED/MODIFIED/DELETED carry the slimmed object; BOOKMARK only a resourceVersion.
+        WatchExpired when the server no longer holds that version (410 Gone, as an answer or
+        an ERROR event: list again); ClusterUnreachable when the connection fails or drops.
+        As a generator, the request is made on the first `next()`; close it to stop early.
+        """
+        options = {
+            "label_selector": label_selector,
+            "resource_version": resource_version,
+            "allow_watch_bookmarks": True,
+            "timeout_seconds": timeout_seconds,
+            "watch": True,
+            "_preload_content": False,
+            # The server ends the watch itself; a silent connection is dead after this.
+            "_request_timeout": (self.timeout[0], timeout_seconds + WATCH_SILENCE_GRACE),
+        }
+        try:
+            with self._connecting():
+                if kind.custom:
+                    response = self.custom.list_cluster_custom_object(
+                        kind.group, kind.version, kind.plural, **options
+                    )
+                else:
+                    method = f"list_{kind.method_suffix}_for_all_namespaces"
+                    response = getattr(self._api(kind.api), method)(**options)
+        except ApiException as exc:
+            if exc.status == 410:
+                raise WatchExpired(self.connection.name, status_message(exc), 410) from exc
+            raise self._unreachable(exc) from exc
+        self._open_watches.add(response)
+        try:
+            buffer = b""
+            while True:
+                try:
+                    chunk = response.read1(65536)
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise self._unreachable(exc) from exc
+                if not chunk:
+                    return
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield self._watch_event(kind, line)
+        finally:
+            self._open_watches.discard(response)
+            response.close()
+            response.release_conn()
+
+    def _watch_event(self, kind: Kind, line: bytes) -> WatchEvent:
+        try:
+            event = json.loads(line)
+        except ValueError as exc:
+            raise ClusterUnreachable(self.connection.name, f"watching {kind.name}: not JSON") from exc
+        kind_of_event = event.get("type") if isinstance(event, dict) else None
+        obj = _mapping(event.get("object")) if isinstance(event, dict) else {}
+        version = str(_mapping(obj.get("metadata")).get("resourceVersion") or "")
+        if kind_of_event == "ERROR":
+            message = str(obj.get("message") or "watch error")
+            if obj.get("code") == 410:
+                raise WatchExpired(self.connection.name, message, 410)
+            raise ClusterUnreachable(self.connection.name, message, obj.get("code"))
+        if kind_of_event == "BOOKMARK":
+            return WatchEvent("BOOKMARK", None, version)
+        if kind_of_event not in ("ADDED", "MODIFIED", "DELETED"):
+            raise ClusterUnreachable(self.connection.name, f"watching {kind.name}: unknown event")
+        obj["kind"], obj["apiVersion"] = kind.name, kind.api_version
+        return WatchEvent(kind_of_event, _slim(obj, kind), version)
+
+    def stop_watches(self) -> None:
+        """Cut the watches open on this gateway (from another thread: a blocked read ends)."""
+        for response in list(self._open_watches):
+            with contextlib.suppress(Exception):
+                response.shutdown()
 
     def list_components(
         self, label_selector: str, page_size: int = 500, *, namespace: str | None = None, skipped=None

@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 # Longer than a refresh may run (the hard time limit kills it before), so a lock left by a
 # killed worker expires by itself and the next beat tick refreshes again.
 LOCK_SECONDS = settings.CELERY_TASK_TIME_LIMIT + 30
-_COMPONENT_FIELDS = tuple(f.name for f in fields(ComponentRow))  # the Component columns of the same names
+COMPONENT_FIELDS = tuple(f.name for f in fields(ComponentRow))  # the Component columns of the same names
 SKIPPED_SHOWN = 5  # reasons kept on the cluster row
 
 
@@ -115,14 +115,7 @@ def _refresh(cluster_id: int) -> RefreshResult:
                 observed = gateway.list_components(selector, settings.CLUSTER_LIST_PAGE_SIZE, skipped=skipped)
             capacity = gateway.node_capacity()
     except ClusterUnreachable as exc:
-        message = short(exc.message)
-        now = timezone.now()
-        Cluster.objects.filter(pk=cluster_id).update(
-            reachable=False,
-            unreachable_since=Coalesce("unreachable_since", now),
-            last_error=message,
-            last_refreshed_at=now,
-        )
+        message = mark_unreachable(cluster_id, exc.message)
         logger.warning("cluster %s unreachable: %s", cluster.name, message)
         result.reachable, result.error = False, message
         return result
@@ -158,6 +151,18 @@ def _refresh(cluster_id: int) -> RefreshResult:
     return result
 
 
+def mark_unreachable(cluster_id: int, message: str) -> str:
+    """Record that the cluster cannot be read (since when, why); its statuses stay as they were."""
+    message, now = short(message), timezone.now()
+    Cluster.objects.filter(pk=cluster_id).update(
+        reachable=False,
+        unreachable_since=Coalesce("unreachable_since", now),
+        last_error=message,
+        last_refreshed_at=now,
+    )
+    return message
+
+
 def skipped_reason(skipped) -> str:
     """The first few reasons, one line (all of them are in the log)."""
     if not skipped:
@@ -177,7 +182,7 @@ def _update_workloads(cluster_id, namespaces, observed, snapshot, result: Refres
     )
     now = timezone.now()
     plan = reconcile(namespaces, observed, workloads, components, snapshot=snapshot, now=now)
-    result.components_written, result.status_changes = _write(plan, snapshot, now)
+    result.components_written, result.status_changes = write_plan(plan, snapshot, now)
     result.custom_created = adopt(cluster_id, namespaces, plan.unknown, now)
 
     # Every workload this refresh looked at is now known as of `now` (one UPDATE).
@@ -191,7 +196,7 @@ def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[W
     in the cluster) or whose components own listed objects (the garbage collector's leftovers
     of a Custom workload), and their components."""
     rows = Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed)
-    workloads = {w.id: w for w in _workload_rows(rows.exclude(status=WorkloadStatus.DELETED))}
+    workloads = {w.id: w for w in workload_rows(rows.exclude(status=WorkloadStatus.DELETED))}
     if owner_uids:
         owning = Component.objects.filter(
             uid__in=list(owner_uids), workload__cluster_id=cluster_id, workload__project_id__in=listed
@@ -199,15 +204,15 @@ def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[W
         labelled_ids = labelled_ids | set(owning)
     deleted_but_listed = labelled_ids - workloads.keys()
     if deleted_but_listed:
-        workloads.update((w.id, w) for w in _workload_rows(rows.filter(id__in=deleted_but_listed)))
+        workloads.update((w.id, w) for w in workload_rows(rows.filter(id__in=deleted_but_listed)))
     components = Component.objects.filter(
         workload__cluster_id=cluster_id, workload__project_id__in=listed
     ).filter(~Q(workload__status=WorkloadStatus.DELETED) | Q(workload_id__in=list(deleted_but_listed)))
-    component_rows = [ComponentRow(*values) for values in components.values_list(*_COMPONENT_FIELDS)]
+    component_rows = [ComponentRow(*values) for values in components.values_list(*COMPONENT_FIELDS)]
     return list(workloads.values()), component_rows
 
 
-def _workload_rows(queryset):
+def workload_rows(queryset):
     for (
         id_, project_id, status, reason, delete_requested_at, changed_at, namespace, stopped_at, scale_pending
     ) in queryset.values_list(
@@ -220,7 +225,7 @@ def _workload_rows(queryset):
         )
 
 
-def _write(plan: Plan, snapshot, now) -> tuple[int, int]:
+def write_plan(plan: Plan, snapshot, now) -> tuple[int, int]:
     """Write the plan (in the refresh's transaction: no savepoint of its own); (components
     written, statuses changed)."""
     with transaction.atomic(savepoint=False):

@@ -378,6 +378,11 @@ class Handler(BaseHTTPRequestHandler):
                     event = watcher.queue.get(timeout=min(remaining, 0.2))
                 except Exception:  # queue.Empty: idle, look after the connection
                     event = None
+                if watcher.dropped:  # `sim.drop_watches()`: cut mid-stream, no last chunk
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 if event is None:
                     if self.client_gone():
                         self.close_connection = True

@@ -194,6 +194,11 @@ class Simulator:
         """Drop the watch history: older resourceVersions and continue tokens get 410."""
         self.store.compact()
 
+    def drop_watches(self) -> int:
+        """Cut every open watch connection mid-stream (clients see the connection lost, not an
+        end of stream); returns how many were open. Later watches are served as usual."""
+        return self.store.drop_watches()
+
     # --- state file ---------------------------------------------------------------------
 
     def save_state(self, path: str) -> None:

@@ -64,6 +64,7 @@ class Watcher:
     def __init__(self, kind: str):
         self.kind = kind
         self.queue: queue.Queue = queue.Queue()
+        self.dropped = False  # set by `Store.drop_watches`: the stream ends without a goodbye
 
 
 class Store:
@@ -290,6 +291,16 @@ class Store:
     def unwatch(self, watcher: Watcher) -> None:
         with self.lock:
             self._watchers.discard(watcher)
+
+    def drop_watches(self) -> int:
+        """Mark every open watch to lose its connection (a test hook: a proxy or the network
+        cutting the stream); returns how many were open."""
+        with self.lock:
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher.dropped = True
+            watcher.queue.put(None)  # wake the stream up
+        return len(watchers)
 
     def compact(self) -> None:
         """Forget the event history (as etcd compaction does): older watches and continue
