@@ -201,9 +201,11 @@ def test_delete_through_the_worker(e2e, page, live_server, sim_cluster, screensh
     wait_for(lambda: in_cluster(sim_cluster, workload) == ([], []), message="the Job and its pod gone")
     assert e2e.sim.list("Job", "vision") == [] and e2e.sim.list("Pod", "vision") == []
 
-    # No Refresh needed: the table follows a Deleting row, which leaves the default view once
-    # Deleted; a Refresh confirms it. Asking for Deleted shows it.
-    expect(row).to_have_count(0, timeout=15_000)
+    # No Refresh needed: the table follows a Deleting row, which stays in view showing Deleted
+    # (it does not vanish under the reader) until the page is loaded again.
+    expect(row.locator(".badge")).to_have_text("Deleted", timeout=15_000)
+    page.reload()
+    expect(row).to_have_count(0)
     refresh(page)
     expect(row).to_have_count(0)
     choose(page, "status", ["Deleted"])
