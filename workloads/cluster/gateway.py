@@ -231,10 +231,10 @@ class ClusterGateway:
     def timeout(self) -> tuple[float, float]:
         return tuple(self.connection.request_timeout)
 
-    def _api(self, api_class):
-        if api_class not in self._apis:
-            self._apis[api_class] = api_class(self.api_client)
-        return self._apis[api_class]
+    def _api(self, api_name: str):
+        if api_name not in self._apis:
+            self._apis[api_name] = getattr(k8s, api_name)(self.api_client)
+        return self._apis[api_name]
 
     def _unreachable(self, exc: Exception) -> ClusterUnreachable:
         if isinstance(exc, ApiException) and exc.status:

@@ -15,8 +15,6 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kubernetes import client as k8s
-
 from . import resources, states
 from .resources import Resources
 from .states import State
@@ -37,7 +35,10 @@ class Kind:
     state: Callable[[dict, Sequence[dict]], State]
     requests: Callable[[dict], Resources] = resources.no_requests
     keep_spec: tuple[str, ...] = ()  # spec keys that states and requests read
-    api: type | None = None  # the typed client class; None: a custom resource (CustomObjectsApi)
+    # The typed client class by name (kubernetes.client.<api>), None for a custom resource
+    # (CustomObjectsApi). A name, not the class: importing an API class builds hundreds of
+    # pydantic models (about 3 s of CPU), which only processes that talk to clusters should pay.
+    api: str | None = None
     method_suffix: str = ""  # list_<suffix>_for_all_namespaces, create_namespaced_<suffix>, ...
     # Stop and resume scale it (`spec.replicas` to 0 and back); its pods are its controller's.
     scalable: bool = False
@@ -58,48 +59,48 @@ KINDS = (
     Kind(
         "Pod", "", "v1", "pods", Role.COMPONENT,
         state=states.pod_state, requests=resources.pod_requests, keep_spec=POD_SPEC,
-        api=k8s.CoreV1Api, method_suffix="pod",
+        api="CoreV1Api", method_suffix="pod",
     ),
     Kind(
         "Job", "batch", "v1", "jobs", Role.COMPONENT,
         state=states.job_state, requests=resources.job_requests,
         keep_spec=("completions", "parallelism", "suspend", "template"),
-        api=k8s.BatchV1Api, method_suffix="job",
+        api="BatchV1Api", method_suffix="job",
     ),
     Kind(
         "Deployment", "apps", "v1", "deployments", Role.COMPONENT,
         state=states.replicas_state, requests=resources.replicas_requests, keep_spec=REPLICATED_SPEC,
-        api=k8s.AppsV1Api, method_suffix="deployment", scalable=True,
+        api="AppsV1Api", method_suffix="deployment", scalable=True,
     ),
     Kind(
         "StatefulSet", "apps", "v1", "statefulsets", Role.COMPONENT,
         state=states.replicas_state, requests=resources.replicas_requests, keep_spec=REPLICATED_SPEC,
-        api=k8s.AppsV1Api, method_suffix="stateful_set", scalable=True,
+        api="AppsV1Api", method_suffix="stateful_set", scalable=True,
     ),
     Kind(
         "ReplicaSet", "apps", "v1", "replicasets", Role.COMPONENT,
         state=states.replicas_state, requests=resources.replicas_requests, keep_spec=REPLICATED_SPEC,
-        api=k8s.AppsV1Api, method_suffix="replica_set",
+        api="AppsV1Api", method_suffix="replica_set",
     ),
     Kind(
         "Service", "", "v1", "services", Role.HELPER,
-        state=states.helper_state, api=k8s.CoreV1Api, method_suffix="service",
+        state=states.helper_state, api="CoreV1Api", method_suffix="service",
     ),
     Kind(
         "ConfigMap", "", "v1", "configmaps", Role.HELPER,
-        state=states.helper_state, api=k8s.CoreV1Api, method_suffix="config_map",
+        state=states.helper_state, api="CoreV1Api", method_suffix="config_map",
     ),
     Kind(
         "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", Role.HELPER,
-        state=states.helper_state, api=k8s.CoreV1Api, method_suffix="persistent_volume_claim",
+        state=states.helper_state, api="CoreV1Api", method_suffix="persistent_volume_claim",
     ),
     Kind(
         "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", Role.HELPER,
-        state=states.helper_state, api=k8s.NetworkingV1Api, method_suffix="network_policy",
+        state=states.helper_state, api="NetworkingV1Api", method_suffix="network_policy",
     ),
     Kind(
         "Ingress", "networking.k8s.io", "v1", "ingresses", Role.HELPER,
-        state=states.helper_state, api=k8s.NetworkingV1Api, method_suffix="ingress",
+        state=states.helper_state, api="NetworkingV1Api", method_suffix="ingress",
     ),
     Kind(
         "InferenceService", "serving.kserve.io", "v1beta1", "inferenceservices", Role.COMPONENT,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -145,13 +146,17 @@ class Command(BaseCommand):
     def seed_users(self):
         User = get_user_model()
         users = {}
+        # One hash for every demo user (they share the password): hashing is slow on purpose,
+        # about 0.4 s each, and the first `make run` waits for it.
+        password_hash = None
         for username, superuser, _ in USERS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"is_superuser": superuser, "is_staff": superuser, "email": f"{username}@example.com"},
             )
             if created:
-                user.set_password(DEMO_PASSWORD)
+                password_hash = password_hash or make_password(DEMO_PASSWORD)
+                user.password = password_hash
                 user.save(update_fields=["password"])
             users[username] = user
         return users
