@@ -9,24 +9,23 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Where the environment forbids bytecode files, every Python process compiles all it imports
 # again: about 6 s of CPU per Django process, and `make run` starts nine of them.
 unexport PYTHONDONTWRITEBYTECODE
-# The venv's own pip is recent enough (editable installs from pyproject.toml need pip >= 21.3):
-# no upgrade, no progress bars, no bytecode compiled ahead (Python compiles what it imports).
-PIP_INSTALL := $(PY) -m pip install --quiet --no-input --progress-bar off --no-compile
+# uv (bin/ensure-uv) installs; no bytecode is compiled ahead (Python compiles what it imports).
+INSTALL := "$$(bin/ensure-uv)" pip install --quiet --python $(PY)
 
 .PHONY: run test bench lint migrate seed clean
 
 $(PY):
 	$(SAY) "creating $(VENV) with $$(bin/find-python)"
-	"$$(bin/find-python)" -m venv $(VENV)
+	"$$(bin/ensure-uv)" venv --quiet --python "$$(bin/find-python)" $(VENV)
 
 $(RUN_STAMP): pyproject.toml kubesim/pyproject.toml | $(PY)
 	$(SAY) "installing devcenter, kubesim and $$($(PY) -c 'import tomllib; print(len(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))') packages it runs on (with what they need)"
-	$(PIP_INSTALL) -e ./kubesim -e .
+	$(INSTALL) -e ./kubesim -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): $(RUN_STAMP)
 	@echo "[make test] installing $$($(PY) -c 'import tomllib; print(len(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["test"]))') test tools"
-	$(PIP_INSTALL) -e ".[test]"
+	$(INSTALL) -e ".[test]"
 	touch $(STAMP)
 
 migrate: $(RUN_STAMP)
