@@ -166,6 +166,10 @@ def mark_deleting(workloads, *, reason: str, now=None, **fields) -> list[int]:
     return ids
 
 
+# A workload back in one of these after a finished status (a stopped one resumed) is not finished.
+_RUNS_AGAIN = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING})
+
+
 def _set_status(workload: Workload, status: WorkloadStatus, reason: str, now) -> None:
     workload.status = status
     workload.status_reason = reason
@@ -174,6 +178,8 @@ def _set_status(workload: Workload, status: WorkloadStatus, reason: str, now) ->
         workload.started_at = now
     if status in FINISHED and workload.finished_at is None:
         workload.finished_at = now
+    elif status in _RUNS_AGAIN:  # resumed after a stop: it runs again, its run time is open again
+        workload.finished_at = None
 
 
 def _history_line(workload_id: int, from_status: str, to_status: str, reason: str, at) -> StatusChange:

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from workloads.models import StatusChange
 from workloads.status import WorkloadStatus as S
+from workloads.transitions import Transition, apply_transitions
 from workloads.web.display import WorkloadTimes, workload_times
 
 CREATED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -79,3 +80,14 @@ def test_details_page_of_a_finished_workload_shows_its_run_time_without_running(
     assert "<dt>Run time</dt><dd>—</dd>" in html  # never Running: no run time, and no "(running)"
     assert "<dt>Queue time</dt><dd>5 min 0 s</dd>" in html
     assert "(running)" not in html
+
+
+@pytest.mark.django_db
+def test_a_resumed_workload_is_no_longer_finished(make_workload):
+    workload = make_workload(status=S.RUNNING)
+    apply_transitions([Transition(workload.pk, S.TERMINATED, "Stopped by dev")])
+    workload.refresh_from_db()
+    assert workload.finished_at is not None
+    apply_transitions([Transition(workload.pk, S.RUNNING, "1 of 1 ready")])
+    workload.refresh_from_db()
+    assert workload.finished_at is None  # its run time counts again, not "ran until the stop"
