@@ -231,10 +231,12 @@ class ClusterGateway:
     def timeout(self) -> tuple[float, float]:
         return tuple(self.connection.request_timeout)
 
-    def _api(self, api_name: str):
-        if api_name not in self._apis:
-            self._apis[api_name] = getattr(k8s, api_name)(self.api_client)
-        return self._apis[api_name]
+    def _api(self, api):
+        """The typed client `api` names (or is: a subclass, as a test may give)."""
+        if api not in self._apis:
+            api_class = getattr(k8s, api) if isinstance(api, str) else api
+            self._apis[api] = api_class(self.api_client)
+        return self._apis[api]
 
     def _unreachable(self, exc: Exception) -> ClusterUnreachable:
         if isinstance(exc, ApiException) and exc.status:

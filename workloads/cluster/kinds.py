@@ -38,7 +38,7 @@ class Kind:
     # The typed client class by name (kubernetes.client.<api>), None for a custom resource
     # (CustomObjectsApi). A name, not the class: importing an API class builds hundreds of
     # pydantic models (about 3 s of CPU), which only processes that talk to clusters should pay.
-    api: str | None = None
+    api: str | type | None = None
     method_suffix: str = ""  # list_<suffix>_for_all_namespaces, create_namespaced_<suffix>, ...
     # Stop and resume scale it (`spec.replicas` to 0 and back); its pods are its controller's.
     scalable: bool = False
