@@ -5,7 +5,6 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 SAY := @echo "[make run]"
-export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Where the environment forbids bytecode files, every Python process compiles all it imports
 # again: about 6 s of CPU per Django process, and `make run` starts nine of them.
 unexport PYTHONDONTWRITEBYTECODE
