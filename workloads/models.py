@@ -224,3 +224,28 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.workload}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class WorkloadCount(models.Model):
+    """How many workloads a project holds per (type, status): the Workloads page's filter counts
+    and its pager's total in one small read, instead of a grouped COUNT over the project's rows
+    (~60 ms at 300k, growing with the project).
+
+    Kept by database triggers on every INSERT, UPDATE and DELETE of workloads (migration 0009),
+    so bulk SQL, `QuerySet.update()` and raw statements keep it right as the ORM does. No
+    foreign key constraint: a project's deletion removes its workloads first, and rows at 0
+    are harmless.
+    """
+
+    project = models.ForeignKey(Project, models.DO_NOTHING, db_constraint=False, related_name="+")
+    type = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "type", "status"], name="workloadcount_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}/{self.type}/{self.status}: {self.n}"

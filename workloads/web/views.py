@@ -70,7 +70,7 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         context["counts_out_of_band"] = wants_fragment(self.request)
         context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
         # One grouped query: the counts beside each filter choice and the pager's total.
-        context["counts"] = counts = filter_counts(self.filterset)
+        context["counts"] = counts = filter_counts(self.filterset, self.project)
         # render_table renders with the table alone: what its pager and empty state say rides on it.
         table = context["table"]
         table.filter_counts, table.is_filtered = counts, self.filterset.is_filtered
