@@ -8,6 +8,7 @@ def project_selector(request):
         return {}
     access = getattr(request, "project_access", None)
     return {
-        "user_projects": Project.objects.for_user(user).only("name", "display_name"),
+        # A project page loaded them with the access (projects/access.py): no second query.
+        "user_projects": access.projects if access else Project.objects.for_user(user).only("name", "display_name"),
         "current_project": access.project if access else None,
     }

@@ -36,6 +36,12 @@ def status_lifecycle_rank():
     )
 
 
+def status_rank(status) -> int:
+    """The rank status_lifecycle_rank() gives `status`, computed in Python (a cursor's key)."""
+    values = WorkloadStatus.values
+    return values.index(status) if status in values else len(values)
+
+
 class Workload(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="workloads")
     cluster = models.ForeignKey("projects.Cluster", models.PROTECT, related_name="workloads")
@@ -109,6 +115,8 @@ class Workload(models.Model):
             models.Index(fields=["project", "requested_cpu_millicores", "id"], name="workload_project_cpu"),
             models.Index(fields=["project", "requested_memory_bytes", "id"], name="workload_project_memory"),
             models.Index(fields=["project", "cluster", "id"], name="workload_project_cluster"),
+            # Sort by type: (type, id) as the ordering and a cursor compare it (migration 0010).
+            models.Index(fields=["project", "type", "id"], name="workload_project_type_id"),
             models.Index(models.F("project"), status_lifecycle_rank(), models.F("id"), name="workload_project_lifecycle"),
             # Small: only rows waiting for a create or a delete (resend_lost_tasks' candidates).
             models.Index(

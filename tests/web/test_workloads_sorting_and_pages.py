@@ -77,11 +77,15 @@ def test_per_page_is_capped_to_the_choices(member_client, list_url, project, clu
 
 
 def test_no_count_query_over_the_table(member_client, list_url, make_workload):
-    """The one count is the filter's grouped one (an index-only scan of (project, type, status)),
-    which also gives the pager its total: never a plain COUNT(*) of the rows."""
+    """The pager's total comes from the counter table (WorkloadCount); a name filter adds the
+    filter's grouped count: never a plain COUNT(*) of the rows."""
     make_workload()
     with CaptureQueriesContext(connection) as queries:
         member_client.get(list_url)
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert any("workloads_workloadcount" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        member_client.get(list_url, {"name": "w"})
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "GROUP BY" in counts[0]
 

@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from workloads.models import Workload, status_lifecycle_rank
+from workloads.models import Workload, status_lifecycle_rank, status_rank
 from workloads.web import cells, display
 from workloads.web.links import with_workspace_routes
 from workloads.web.live import row_version
-from workloads.web.pagination import page_sizes
+from workloads.web.cursor import Cursor, encode
+from workloads.web.pagination import KeysetPaginator, SortKey, json_key, keyset_page, page_size, page_sizes
 
 
 class CellColumn(tables.Column):
@@ -87,14 +88,75 @@ class WorkloadTable(tables.Table):
         attrs = {"class": "table workloads", "id": "workloads"}
         empty_text = "No workloads match these filters."
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, cursor=None, view_digest="", **kwargs):
         self.project = project
         self.now = timezone.now()
+        # Where the page starts (keyset paging, web/cursor.py) and the view its links are made for.
+        self.cursor, self.view_digest = cursor, view_digest
         # Set by the list view: the filter's counts (its total in the pager) and whether the view
         # is filtered (the empty state then offers Clear filters).
         self.filter_counts, self.is_filtered, self.page_count = None, False, None
         super().__init__(*args, **kwargs)
         self._row_context = None
+
+    def sort_key(self) -> SortKey | None:
+        """The ordering as one key plus id (what a cursor can mark), None for several keys."""
+        aliases = list(self.order_by or ())
+        if len(aliases) != 1 or aliases[0].bare not in self.columns:
+            return None
+        name, descending = aliases[0].bare, aliases[0].is_descending
+        if name == "status":
+            return SortKey(status_lifecycle_rank(), lambda record: status_rank(record.status), descending)
+        field = self.base_columns[name].order_by[0]
+        return SortKey(field, lambda record: json_key(getattr(record, field)), descending)
+
+    def paginate(self, paginator_class=None, per_page=None, page=1, *args, **kwargs):
+        """page=N: an OFFSET (shallow pages, CappedLazyPaginator); a cursor: the rows past it."""
+        key = self.sort_key()
+        if self.cursor is None or key is None:
+            super().paginate(paginator_class, per_page, page, *args, **kwargs)
+            self.page_records = [row.record for row in self.page.object_list]
+            return self
+        self.paginator = KeysetPaginator(page_size(per_page))
+        self.page, self.page_records = keyset_page(self.data.data, key, self.cursor, self.paginator.per_page)
+        return self
+
+    def page_link(self, **changes) -> str:
+        """This view's URL with `changes` (page, cursor), without what only one page had."""
+        query = self.request.GET.copy()
+        for name in ("page", "cursor", "refresh_since", "_export"):
+            query.pop(name, None)
+        for name, value in changes.items():
+            query[name] = value
+        return f"?{query.urlencode()}" if query else self.request.path
+
+    @property
+    def next_link(self) -> str:
+        """Next: a cursor after the last row (an OFFSET page when the order has no single key)."""
+        page = getattr(self, "page", None)
+        if page is None or not page.has_next() or not self.page_records:
+            return ""
+        number = page.number + 1
+        key = self.sort_key()
+        if key is None:
+            return self.page_link(page=number) if number <= self.paginator.max_page else ""
+        last = self.page_records[-1]
+        return self.page_link(cursor=encode(Cursor(key.value(last), last.pk, number), self.view_digest))
+
+    @property
+    def previous_link(self) -> str:
+        page = getattr(self, "page", None)
+        if page is None or not page.has_previous():
+            return ""
+        number = page.number - 1
+        key = self.sort_key()
+        if number <= 1 or not self.page_records:
+            return self.page_link()  # the first page is the plain URL
+        if key is None:
+            return self.page_link(page=number)
+        first = self.page_records[0]
+        return self.page_link(cursor=encode(Cursor(key.value(first), first.pk, number, backwards=True),
+                                            self.view_digest))
 
     @property
     def row_context(self) -> cells.RowContext:
@@ -120,7 +182,7 @@ class WorkloadTable(tables.Table):
         django-tables2 renders (even/odd, td attrs), at a fraction of its cost. data-version:
         what the row shows, so a live update leaves unchanged rows alone (web/live.py)."""
         if records is None:
-            records = [row.record for row in self.paginated_rows]
+            records = getattr(self, "page_records", None) or [row.record for row in self.paginated_rows]
         columns = [(self.PAGE_CELLS[column.name], column.attrs["td"].as_html()) for column in self.columns]
         row = self.row_context
         lines = []
