@@ -97,7 +97,7 @@ class WorkloadTable(tables.Table):
         # is filtered (the empty state then offers Clear filters).
         self.filter_counts, self.is_filtered, self.page_count = None, False, None
         super().__init__(*args, **kwargs)
-        self._row_context = None
+        self._row_context, self._records, self._records_of = None, None, None
 
     def sort_key(self) -> SortKey | None:
         """The ordering as one key plus id (what a cursor can mark), None for several keys."""
@@ -114,12 +114,20 @@ class WorkloadTable(tables.Table):
         """page=N: an OFFSET (shallow pages, CappedLazyPaginator); a cursor: the rows past it."""
         key = self.sort_key()
         if self.cursor is None or key is None:
-            super().paginate(paginator_class, per_page, page, *args, **kwargs)
-            self.page_records = [row.record for row in self.page.object_list]
-            return self
+            return super().paginate(paginator_class, per_page, page, *args, **kwargs)
         self.paginator = KeysetPaginator(page_size(per_page))
-        self.page, self.page_records = keyset_page(self.data.data, key, self.cursor, self.paginator.per_page)
+        self.page, self._records = keyset_page(self.data.data, key, self.cursor, self.paginator.per_page)
+        self._records_of = self.page
         return self
+
+    @property
+    def page_records(self) -> list:
+        """The records the page shows, read once (the page django-tables2 settled on, or the keyset's)."""
+        page = getattr(self, "page", None)
+        if getattr(self, "_records_of", None) is not page or self._records is None:
+            self._records = [row.record for row in (page.object_list if page is not None else self.rows)]
+        self._records_of = page
+        return self._records
 
     def page_link(self, **changes) -> str:
         """This view's URL with `changes` (page, cursor), without what only one page had."""
@@ -182,7 +190,7 @@ class WorkloadTable(tables.Table):
         django-tables2 renders (even/odd, td attrs), at a fraction of its cost. data-version:
         what the row shows, so a live update leaves unchanged rows alone (web/live.py)."""
         if records is None:
-            records = getattr(self, "page_records", None) or [row.record for row in self.paginated_rows]
+            records = self.page_records
         columns = [(self.PAGE_CELLS[column.name], column.attrs["td"].as_html()) for column in self.columns]
         row = self.row_context
         lines = []
