@@ -10,9 +10,9 @@ from django.utils.safestring import mark_safe
 
 from workloads.models import Workload, status_lifecycle_rank, status_rank
 from workloads.web import cells, display
+from workloads.web.cursor import Cursor, encode
 from workloads.web.links import with_workspace_routes
 from workloads.web.live import row_version
-from workloads.web.cursor import Cursor, encode
 from workloads.web.pagination import KeysetPaginator, SortKey, json_key, keyset_page, page_size, page_sizes
 
 
