@@ -40,13 +40,14 @@ _TIMES = ("unreachable_since", "last_refreshed_at")
 
 
 def _clusters_as_json():
-    """The project's clusters (OuterRef) as comma-joined JSON objects, ordered by name."""
+    """The project's clusters (OuterRef) as comma-joined JSON objects (SQLite cannot order an
+    aggregate: `_clusters` sorts them)."""
     as_json = JSONObject(**{name: f"cluster__{name}" for name in CLUSTER_FIELDS})
     return Subquery(
         Quota.objects.filter(project=OuterRef("pk"))
         .order_by()
         .values("project")
-        .annotate(clusters=StringAgg(Cast(as_json, TextField()), Value(","), order_by="cluster__name"))
+        .annotate(clusters=StringAgg(Cast(as_json, TextField()), Value(",")))
         .values("clusters")
     )
 
@@ -59,7 +60,7 @@ def _clusters(text) -> list[Cluster]:
             row[name] = moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
         row["reachable"] = bool(row["reachable"])  # SQLite's JSON says 1/0
         clusters.append(Cluster.from_db("default", CLUSTER_FIELDS, [row[name] for name in CLUSTER_FIELDS]))
-    return clusters
+    return sorted(clusters, key=lambda cluster: cluster.name)
 
 
 def user_projects(user, slug):
