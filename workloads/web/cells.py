@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from workloads.status import WorkloadStatus
+from workloads.types import WorkloadType
 from workloads.web import display, links
+
+# Labels by value, as get_FOO_display() gives them (it rebuilds its choices on every call).
+STATUS_LABELS = dict(WorkloadStatus.choices)
+TYPE_LABELS = dict(WorkloadType.choices)
 
 _PK = 2**62  # a pk no row has: reversed once per page, replaced per row
 
@@ -50,6 +56,10 @@ def select_cell(record, row: RowContext) -> SafeString:
                        record.pk, record.name, mark_safe(gone))  # noqa: S308 - a constant
 
 
+def type_cell(record, row: RowContext) -> str:
+    return TYPE_LABELS.get(record.type, record.type)
+
+
 def name_cell(record, row: RowContext) -> SafeString:
     return format_html('<a href="{}">{}</a>', row.url("detail", record.pk), record.name)
 
@@ -70,7 +80,7 @@ def refreshed(at, status="", now=None) -> SafeString:
 
 
 def status_cell(record, row: RowContext) -> SafeString:
-    parts = [format_html('<span class="badge {}">{}</span>', record.status, record.get_status_display())]
+    parts = [format_html('<span class="badge {}">{}</span>', record.status, STATUS_LABELS.get(record.status, record.status))]
     if record.is_stopped:
         parts.append(format_html('<span class="status-reason">Stopped by {}, {}</span>',
                                  record.stopped_by_name, display.ago(record.stopped_at, row.now)))

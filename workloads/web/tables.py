@@ -178,7 +178,7 @@ class WorkloadTable(tables.Table):
     PAGE_CELLS = {
         "select": cells.select_cell, "name": cells.name_cell, "status": cells.status_cell,
         "created": cells.created_cell, "actions": cells.actions_cell,
-        "type": lambda record, row: record.get_type_display(),
+        "type": cells.type_cell,
         "cluster": lambda record, row: str(record.cluster),
         "gpu": lambda record, row: str(record.requested_gpu),
         "cpu": lambda record, row: display.cores(record.requested_cpu_millicores),
