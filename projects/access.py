@@ -12,6 +12,7 @@ from datetime import UTC
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Case, F, OuterRef, StringAgg, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, JSONObject
 from django.http import Http404
@@ -82,8 +83,6 @@ _compiled = {}
 def user_projects_fast(user, slug):
     """user_projects(user, slug), its SQL compiled once per database and kind of user: building
     the expressions (JSON, aggregate, CASE) with the ORM cost ~2.8 ms a request, running it 0.1 ms."""
-    from django.db import connection
-
     kind = (connection.vendor, user.is_superuser)
     if kind not in _compiled:
         placeholder = type("Placeholder", (), {"pk": _USER, "is_superuser": user.is_superuser})()
