@@ -235,25 +235,21 @@ class StatusChange(models.Model):
 
 
 class WorkloadCount(models.Model):
-    """How many workloads a project holds per (type, status): the Workloads page's filter counts
-    and its pager's total in one small read, instead of a grouped COUNT over the project's rows
-    (~60 ms at 300k, growing with the project).
+    """Changes of how many workloads a project holds per (type, status): their SUM is the
+    Workloads page's filter counts and its pager's total, one small read instead of a grouped
+    COUNT over the project's rows (~60 ms at 300k, growing with the project).
 
-    Kept by database triggers on every INSERT, UPDATE and DELETE of workloads (migration 0009),
-    so bulk SQL, `QuerySet.update()` and raw statements keep it right as the ORM does. No
-    foreign key constraint: a project's deletion removes its workloads first, and rows at 0
-    are harmless.
+    Written only by database triggers on every INSERT, UPDATE and DELETE of workloads (migration
+    0009), so bulk SQL, `QuerySet.update()` and raw statements keep it right as the ORM does.
+    Rows are only ever added (no writer waits for another); `workloads.web.counts` folds a
+    project's rows into one per pair when they pile up. No foreign key constraint: a project's
+    deletion removes its workloads first, and rows summing to 0 are harmless.
     """
 
     project = models.ForeignKey(Project, models.DO_NOTHING, db_constraint=False, related_name="+")
     type = models.CharField(max_length=20)
     status = models.CharField(max_length=20)
     n = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "type", "status"], name="workloadcount_unique"),
-        ]
 
     def __str__(self):
         return f"{self.project_id}/{self.type}/{self.status}: {self.n}"

@@ -3,15 +3,16 @@ write: ORM saves, bulk_create, QuerySet.update, deletes (one, many, a project's 
 and a status change that is no change at all."""
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from workloads.models import Workload, WorkloadCount
 from workloads.status import WorkloadStatus
+from workloads.web import counts
 
 
 def counted():
-    return {(p, t, s): n for p, t, s, n in WorkloadCount.objects.filter(n__gt=0).values_list(
-        "project_id", "type", "status", "n")}
+    sums = WorkloadCount.objects.order_by().values_list("project_id", "type", "status").annotate(n=Sum("n"))
+    return {(p, t, s): n for p, t, s, n in sums if n}
 
 
 def truth():
@@ -47,10 +48,23 @@ def test_counts_follow_every_write(project, other_project, cluster, make_workloa
     assert set(counted()) == {key for key in truth() if key[0] == project.pk}
 
 
+def test_piled_up_rows_are_folded_into_one_per_pair(project, cluster, make_workload, monkeypatch):
+    monkeypatch.setattr(counts, "FOLD_AFTER", 10)
+    for i in range(12):
+        make_workload(name=f"w{i}", status=WorkloadStatus.RUNNING)
+    Workload.objects.filter(name__in=["w0", "w1", "w2"]).update(status=WorkloadStatus.FAILED)
+    before = counted()
+    assert WorkloadCount.objects.filter(project=project).count() > 10
+    assert sorted(counts.counted_pairs(project)) == [("training", "failed", 3), ("training", "running", 9)]
+    assert WorkloadCount.objects.filter(project=project).count() == 2 and counted() == before == truth()
+    make_workload(name="after-the-fold")
+    assert counted() == truth()
+
+
 def test_the_page_reads_the_counter_table_not_the_workloads(member_client, list_url, project, make_workload):
     make_workload(status=WorkloadStatus.RUNNING)
     # A counter the page must show as it is: proof it reads the table (the workloads say 1).
-    WorkloadCount.objects.filter(project=project, status="running").update(n=41)
+    WorkloadCount.objects.create(project=project, type="training", status="running", n=40)
     html = member_client.get(list_url).content.decode()
     assert '<span class="total muted">41 workloads</span>' in html
     # With a name filter the counter table cannot answer: the workloads are counted.

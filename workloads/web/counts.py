@@ -1,6 +1,6 @@
 """How many workloads each filter choice would show, and the filter's total, from one query.
 
-The project's count per (type, status): read from the counter table the database keeps
+The project's count per (type, status): summed from the counter rows the database keeps
 (`WorkloadCount`, migration 0009) when only type and status are filtered, else one
 `SELECT type, status, COUNT(*) ... GROUP BY type, status` over the rows the other filters (the
 name) let through. At most types x statuses rows come back, and every number the page shows
@@ -19,7 +19,8 @@ matches.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, Sum
 
 from workloads.models import WorkloadCount
 
@@ -41,13 +42,50 @@ def project_pairs(filterset, project):
     """(type, status, rows) of the project's workloads the filters other than type and status let through."""
     others = {name: value for name, value in filterset.form.cleaned_data.items() if name not in COUNTED_FILTERS}
     if not any(others.values()):
-        return WorkloadCount.objects.filter(project=project, n__gt=0).values_list("type", "status", "n")
+        return counted_pairs(project)
     return (
         filterset.filtered_except(*COUNTED_FILTERS)
         .order_by()
         .values_list("type", "status")
         .annotate(rows=Count("*"))
     )
+
+
+# A project's counter rows (one per change) are folded into one per pair beyond this many.
+FOLD_AFTER = 200
+
+
+def counted_pairs(project) -> list[tuple[str, str, int]]:
+    """(type, status, workloads) of the project from its counter rows, one query (two more,
+    now and then, when the rows have piled up and are folded)."""
+    sums = list(
+        WorkloadCount.objects.filter(project=project).order_by()
+        .values_list("type", "status").annotate(total=Sum("n"), rows=Count("id"))
+    )
+    if sum(rows for *_, rows in sums) > FOLD_AFTER:
+        fold(project.pk)
+    return [(workload_type, status, total) for workload_type, status, total, _ in sums if total]
+
+
+def fold(project_id):
+    """Replace the project's counter rows by one per (type, status) holding their sum. Rows a
+    concurrent writer adds meanwhile are left as they are; a concurrent fold finds nothing left."""
+    table = WorkloadCount._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH gone AS (DELETE FROM {table} WHERE project_id = %s RETURNING type, status, n) "  # noqa: S608
+                f"INSERT INTO {table} (project_id, type, status, n) "
+                "SELECT %s, type, status, SUM(n) FROM gone GROUP BY type, status HAVING SUM(n) <> 0",
+                [project_id, project_id],
+            )
+        else:  # SQLite: a single writer, the transaction is the lock
+            cursor.execute(f"SELECT type, status, SUM(n) FROM {table} WHERE project_id = %s "  # noqa: S608
+                           "GROUP BY type, status HAVING SUM(n) <> 0", [project_id])
+            sums = cursor.fetchall()
+            cursor.execute(f"DELETE FROM {table} WHERE project_id = %s", [project_id])  # noqa: S608
+            cursor.executemany(f"INSERT INTO {table} (project_id, type, status, n) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                               [(project_id, *row) for row in sums])
 
 
 def filter_counts(filterset, project) -> FilterCounts | None:
