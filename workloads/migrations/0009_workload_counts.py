@@ -1,12 +1,9 @@
 """The counter table behind the Workloads page's filter counts, and the triggers that keep it.
 
-The triggers only ever INSERT rows of changes (+n / -n per project, type and status): no writer
-waits for another's counter row (an upsert would lock it until commit, so a launch would wait
-for a refresh's whole transaction, and two refreshes could deadlock). A project's count is the
-SUM of its rows; reading folds them back into one row per pair now and then
-(workloads.web.counts). PostgreSQL: statement-level triggers with transition tables, one
-aggregated INSERT per statement (a bulk INSERT of 1M rows costs one GROUP BY). SQLite (the
-embedded default, a single writer): row-level triggers. Existing workloads are counted here.
+PostgreSQL: statement-level triggers with transition tables, one aggregated upsert per
+statement (a bulk INSERT of 1M rows costs one GROUP BY, not 1M upserts), rows taken in
+(project, type, status) order so concurrent writers lock counters in the same order. SQLite (the
+embedded default, a single writer): row-level triggers. Existing workloads are counted once here.
 """
 
 from django.db import migrations, models
@@ -21,11 +18,13 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO {COUNTS} (project_id, type, status, n)
         SELECT project_id, type, status, COUNT(*) FROM new_rows
-        GROUP BY project_id, type, status;
+        GROUP BY project_id, type, status ORDER BY project_id, type, status
+        ON CONFLICT (project_id, type, status) DO UPDATE SET n = {COUNTS}.n + EXCLUDED.n;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO {COUNTS} (project_id, type, status, n)
         SELECT project_id, type, status, -COUNT(*) FROM old_rows
-        GROUP BY project_id, type, status;
+        GROUP BY project_id, type, status ORDER BY project_id, type, status
+        ON CONFLICT (project_id, type, status) DO UPDATE SET n = {COUNTS}.n + EXCLUDED.n;
     ELSE
         INSERT INTO {COUNTS} (project_id, type, status, n)
         SELECT project_id, type, status, SUM(change) FROM (
@@ -33,7 +32,8 @@ BEGIN
             UNION ALL
             SELECT project_id, type, status, -1 AS change FROM old_rows
         ) AS changes
-        GROUP BY project_id, type, status HAVING SUM(change) <> 0;
+        GROUP BY project_id, type, status HAVING SUM(change) <> 0 ORDER BY project_id, type, status
+        ON CONFLICT (project_id, type, status) DO UPDATE SET n = {COUNTS}.n + EXCLUDED.n;
     END IF;
     RETURN NULL;
 END $$;
@@ -50,8 +50,9 @@ PG_DROP = [
     f"DROP TRIGGER IF EXISTS workloads_count_{event} ON {WORKLOADS}" for event in ("insert", "update", "delete")
 ] + ["DROP FUNCTION IF EXISTS workloads_count_rows()"]
 
-_ADD_NEW = f"INSERT INTO {COUNTS} (project_id, type, status, n) VALUES (NEW.project_id, NEW.type, NEW.status, 1);"
-_REMOVE_OLD = f"INSERT INTO {COUNTS} (project_id, type, status, n) VALUES (OLD.project_id, OLD.type, OLD.status, -1);"
+_ADD_NEW = (f"INSERT INTO {COUNTS} (project_id, type, status, n) VALUES (NEW.project_id, NEW.type, NEW.status, 1) "
+            "ON CONFLICT (project_id, type, status) DO UPDATE SET n = n + 1;")
+_REMOVE_OLD = f"UPDATE {COUNTS} SET n = n - 1 WHERE project_id = OLD.project_id AND type = OLD.type AND status = OLD.status;"
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER workloads_count_insert AFTER INSERT ON {WORKLOADS} BEGIN {_ADD_NEW} END",
     f"CREATE TRIGGER workloads_count_delete AFTER DELETE ON {WORKLOADS} BEGIN {_REMOVE_OLD} END",
@@ -108,6 +109,10 @@ class Migration(migrations.Migration):
                 ("project", models.ForeignKey(db_constraint=False, on_delete=models.deletion.DO_NOTHING,
                                               related_name="+", to="projects.project")),
             ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("project", "type", "status"),
+                                                        name="workloadcount_unique")],
+            },
         ),
         migrations.RunPython(create_triggers, drop_triggers),
     ]
