@@ -55,17 +55,27 @@ FOLD_ALL = [
 ]
 
 
+def drop_sqlite_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to drop a constraint; a trigger naming the dropped table stops the rename."""
+    if schema_editor.connection.vendor == "sqlite":
+        with schema_editor.connection.cursor() as cursor:
+            for statement in SQLITE_DROP:
+                cursor.execute(statement)
+
+
 def only_add_rows(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute(PG_FUNCTION)  # the triggers of 0009 call it by name
         else:
-            for statement in [*SQLITE_DROP, *SQLITE_TRIGGERS]:
+            for statement in SQLITE_TRIGGERS:
                 cursor.execute(statement)
 
 
 def upsert_again(apps, schema_editor):
+    """Reverse: one row per pair again, 0009's upserting function (PostgreSQL); SQLite's 0009
+    triggers come back after the constraint (restore_sqlite_triggers)."""
     previous = importlib.import_module("workloads.migrations.0009_workload_counts")
     vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
@@ -74,7 +84,15 @@ def upsert_again(apps, schema_editor):
         if vendor == "postgresql":
             cursor.execute(previous.PG_FUNCTION)
         else:
-            for statement in [*SQLITE_DROP, *previous.SQLITE_TRIGGERS]:
+            for statement in SQLITE_DROP:
+                cursor.execute(statement)
+
+
+def restore_sqlite_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        previous = importlib.import_module("workloads.migrations.0009_workload_counts")
+        with schema_editor.connection.cursor() as cursor:
+            for statement in previous.SQLITE_TRIGGERS:
                 cursor.execute(statement)
 
 
@@ -85,6 +103,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(drop_sqlite_triggers, restore_sqlite_triggers),
         migrations.RemoveConstraint(model_name="workloadcount", name="workloadcount_unique"),
         migrations.RunPython(only_add_rows, upsert_again),
     ]
