@@ -39,7 +39,7 @@ from workloads.sync.refresh import mark_unreachable
 logger = logging.getLogger(__name__)
 
 # The connection settings of a cluster: a change to any of them means watching it anew.
-CONNECTION_FIELDS = ("name", "kubeconfig", "context", "api_url", "token", "verify_ssl")
+CONNECTION_FIELDS = ("name", "kubeconfig", "context", "api_url", "token", "verify_ssl", "in_cluster")
 
 
 @dataclass(frozen=True)
