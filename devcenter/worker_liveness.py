@@ -8,9 +8,10 @@ worker pod has no web server.
 
 import logging
 import os
+import shutil
 
 from celery import bootsteps
-from celery.signals import worker_process_shutdown, worker_ready
+from celery.signals import worker_init, worker_process_shutdown, worker_ready
 from django.conf import settings
 from prometheus_client import multiprocess, start_http_server
 
@@ -45,6 +46,16 @@ class HeartbeatStep(bootsteps.StartStopStep):
 
 def install(app) -> None:
     app.steps["worker"].add(HeartbeatStep)
+
+
+@worker_init.connect
+def _empty_metrics_directory(**kwargs):
+    """Before the pool starts: a restarted container finds its memory volume as it left it, and
+    the files of its dead processes would add up again."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
 
 
 @worker_ready.connect
