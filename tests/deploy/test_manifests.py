@@ -4,6 +4,8 @@ the workspace forward-auth wired to the web Service."""
 
 import pytest
 
+from workloads import task_names
+
 from .conftest import of_kind
 
 PROCESSES = {"devcenter-web", "devcenter-worker", "devcenter-beat", "devcenter-watcher"}
@@ -47,6 +49,7 @@ def test_probes(built):
     assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
     (worker,) = containers(deployments["devcenter-worker"])
+    assert worker["args"][worker["args"].index("-Q") + 1] == ",".join(task_names.QUEUES)  # every queue consumed
     assert worker["livenessProbe"]["exec"]["command"][:4] == ["python", "manage.py", "probe", "worker"]
     (watcher,) = containers(deployments["devcenter-watcher"])
     assert watcher["livenessProbe"]["exec"]["command"][:4] == ["python", "manage.py", "probe", "watcher"]
