@@ -3,19 +3,19 @@
 Counted where they happen (in whichever process runs the refresh or the task; with
 PROMETHEUS_MULTIPROC_DIR set they add up across gunicorn and Celery processes): refresh
 duration, objects and outcome per cluster, task outcomes per task. Read from the database
-when scraped (`DatabaseCollector`): workloads per project and status (one grouped query)
-and each cluster's reachability (one query), so the figures are the stored truth, not
-what one process happened to see.
+when scraped (`DatabaseCollector`): workloads per project and status (one grouped query on
+the trigger-kept `WorkloadCount` table, so its cost does not grow with the workloads) and each
+cluster's reachability (one query): the stored truth, not what one process happened to see.
 """
 
 from celery.signals import task_postrun
-from django.db.models import Count
+from django.db.models import Sum
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from projects.models import Cluster
-from workloads.models import Workload
+from workloads.models import WorkloadCount
 
 REFRESH_SECONDS = Histogram(
     "devcenter_refresh_duration_seconds",
@@ -61,7 +61,7 @@ class DatabaseCollector(Collector):
         workloads = GaugeMetricFamily(
             "devcenter_workloads", "Workloads stored, by project and status.", labels=["project", "status"]
         )
-        counts = Workload.objects.values_list("project__name", "status").annotate(n=Count("id")).order_by()
+        counts = WorkloadCount.objects.values_list("project__name", "status").annotate(total=Sum("n")).order_by()
         for project, status, count in counts:
             workloads.add_metric([project, status], count)
         yield workloads
