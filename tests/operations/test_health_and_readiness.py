@@ -2,6 +2,7 @@
 says which one fails and why; both before sessions, host checks and the HTTPS redirect."""
 
 import json
+import uuid
 
 import psycopg
 import pytest
@@ -61,7 +62,7 @@ def test_readyz_says_the_broker_and_cache_are_down():
 
 
 def test_readyz_says_migrations_are_missing():
-    name = "devcenter_unmigrated_readyz"
+    name = f"devcenter_unmigrated_{uuid.uuid4().hex[:8]}"  # other checkouts run this too, at once
     admin_url = database_url(name="postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")

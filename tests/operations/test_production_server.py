@@ -45,6 +45,14 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize("value", ["two", "0"])
+def test_a_bad_gunicorn_setting_stops_it_with_the_reason(value):
+    result = subprocess.run([sys.executable, "-c", "import devcenter.gunicorn"], cwd=BASE_DIR, capture_output=True,
+                            text=True, env={**os.environ, "GUNICORN_WORKERS": value}, timeout=30, check=False)
+    assert result.returncode != 0
+    assert "GUNICORN_WORKERS must be" in result.stderr
+
+
 def get(url: str, **headers) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
