@@ -5,6 +5,8 @@ and a tree that starts (`check --deploy`, the probe command) on its own."""
 import json
 import os
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -21,13 +23,15 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("image") / "opt-devcenter"
-    env = {**os.environ, "PYTHON": tool("find-python"), "UV": tool("ensure-uv")}
-    result = subprocess.run([str(BASE_DIR / "bin" / "build-image-contents"), str(dest)], env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return dest
+def image():
+    # Removed at once afterwards (about 250 MB): pytest would keep its temporary directories.
+    with tempfile.TemporaryDirectory(prefix="devcenter-image-") as workdir:
+        dest = Path(workdir) / "opt-devcenter"
+        env = {**os.environ, "PYTHON": tool("find-python"), "UV": tool("ensure-uv")}
+        result = subprocess.run([str(BASE_DIR / "bin" / "build-image-contents"), str(dest)], env=env,
+                                capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield dest
 
 
 def test_the_dockerfile_runs_the_script_and_nothing_else(image):
