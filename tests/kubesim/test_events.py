@@ -2,8 +2,8 @@
 through core v1 and events.k8s.io/v1, aggregated and expiring like the real recorder."""
 
 import kubernetes
-
 from kubesim.events import EVENT_TTL
+
 from tests.kubesim.conftest import pod_body
 
 
