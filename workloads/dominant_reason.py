@@ -59,6 +59,11 @@ class PodFacts:
     unschedulable_message: str = ""  # PodScheduled=False, reason Unschedulable
     created_at: datetime | None = None
     containers: tuple[ContainerFacts, ...] = ()
+    uid: str = ""
+    # The time-to-start milestones: bound to a node, every container started, Ready.
+    scheduled_at: datetime | None = None
+    started_at: datetime | None = None
+    ready_at: datetime | None = None
 
 
 @dataclass(frozen=True)
