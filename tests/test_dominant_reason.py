@@ -48,9 +48,9 @@ def test_gpu_shortfall_with_unknown_free_count_quotes_the_scheduler():
     assert text(f) == f"Waiting for 1 GPU on east: {GPU_SHORT} Lower the request or wait."
 
 
-def test_free_count_above_the_request_never_says_a_negative_shortfall():
-    f = facts(S.PENDING, pod(scheduled=False, unschedulable=GPU_SHORT), requested_gpu=2, free_gpu=5, cluster="e")
-    assert "(0 short)" in text(f)
+def test_enough_free_gpus_in_all_but_not_on_one_node():
+    f = facts(S.PENDING, pod(scheduled=False, unschedulable=GPU_SHORT), requested_gpu=16, free_gpu=24, cluster="e")
+    assert text(f) == "Waiting for 16 GPUs on one node: 24 free on e, but no node has 16. Lower the request or wait."
 
 
 def test_cpu_shortfall():

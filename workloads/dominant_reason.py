@@ -179,6 +179,9 @@ def _unschedulable(facts: WorkloadFacts, message: str) -> Reason:
     where = f" on {facts.cluster}" if facts.cluster else ""
     if f"Insufficient {GPU}" in message and facts.requested_gpu:
         wanted = facts.requested_gpu
+        if facts.free_gpu is not None and facts.free_gpu >= wanted:  # enough in all, not on one node
+            return Reason("capacity", f"Waiting for {wanted} GPUs on one node: {facts.free_gpu} free{where}, "
+                                      f"but no node has {wanted}. Lower the request or wait.")
         if facts.free_gpu is not None:
             free = max(0, facts.free_gpu)
             return Reason("capacity", f"Waiting for {wanted} GPU{'s' * (wanted != 1)}: {free} free{where} "
