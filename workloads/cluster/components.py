@@ -240,9 +240,15 @@ def _component(obj: dict, pods, members=()) -> ObservedComponent:
         deleting=bool(metadata.get("deletionTimestamp")),
         owner_uids=tuple(ref["uid"] for ref in owners),
         owner_kinds=tuple(str(ref.get("kind") or "") for ref in owners),
-        pods=tuple(_pod_facts(pod) for pod in ([obj] if obj["kind"] == "Pod" else pods)),
+        # A terminating pod (a rollout replacing it) explains nothing about the workload now.
+        pods=tuple(_pod_facts(pod) for pod in ([obj] if obj["kind"] == "Pod" else pods)
+                   if not _mapping(pod.get("metadata")).get("deletionTimestamp")),
         member_uids=tuple(members),
     )
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _pod_facts(pod: dict):
