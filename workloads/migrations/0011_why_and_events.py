@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workloads', '0008_stop_resume'),
+        ('workloads', '0010_workload_project_type_id_index'),
     ]
 
     operations = [
