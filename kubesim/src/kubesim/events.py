@@ -21,6 +21,19 @@ EVENT_TTL = 3600.0
 NORMAL, WARNING = "Normal", "Warning"
 
 
+def event_fields(event: dict) -> dict:
+    """What an Event's field selectors can name (the server's selectable fields), kept on the
+    stored entry: a LIST of `type=Warning` over many Events then decodes none of them."""
+    metadata, involved = event.get("metadata") or {}, event.get("involvedObject") or {}
+    return {
+        "metadata": {"name": metadata.get("name"), "namespace": metadata.get("namespace")},
+        "involvedObject": {key: involved.get(key) for key in
+                           ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")},
+        "reason": event.get("reason"), "type": event.get("type"), "source": (event.get("source") or {}).get("component"),
+        "reportingComponent": event.get("reportingComponent"),
+    }
+
+
 def event_name(obj: dict, key: str) -> str:
     """`<object>.<hex>` as the recorder names them; the hex is the aggregation key's hash, so a
     repeat finds its Event without a scan."""

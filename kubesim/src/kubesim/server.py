@@ -353,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
                 return False
             if namespace is not None and entry.namespace != namespace:
                 return False
-            return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.obj))
+            return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.fields))
 
         initial = []
         try:
