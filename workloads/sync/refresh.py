@@ -213,7 +213,9 @@ def _update_diagnoses(cluster, namespaces, observed, events, capacity_gpu: int) 
         return
     used_gpu = sum(w.requested_gpu for w in known.values() if w.status == WorkloadStatus.RUNNING)
     component_owner = dict(
-        Component.objects.filter(workload_id__in=list(known)).exclude(uid="").values_list("uid", "workload_id")
+        Component.objects.filter(workload__cluster_id=cluster.id, workload__project_id__in=listed)
+        .exclude(uid="")
+        .values_list("uid", "workload_id")
     )
     diagnoses = diagnose(namespaces, observed, events, known, component_owner, cluster=cluster.name,
                          free_gpu=max(0, capacity_gpu - used_gpu))
