@@ -76,7 +76,8 @@ class WorkloadTable(tables.Table):
     # How long an Added/Pending workload has waited: since it was added, so it sorts by
     # created_at (ascending: the longest waiting first) on the (project, created_at, id) index.
     waiting = CellColumn(cells.waiting_cell, verbose_name="Waiting", order_by=("created_at", "id"),
-                         exclude_from_export=True, attrs={"td": {"class": "waiting"}})
+                         exclude_from_export=True,
+                         attrs={"td": {"class": "waiting"}, "th": {"class": "waiting"}})
     created = tables.Column("Created", accessor="created_at", **shown_only(order_by=("created_at", "id")))
     created_at = ExportColumn("created_at")
     created_by = ExportColumn("created_by_name")
