@@ -5,7 +5,10 @@
 Runs kubesim in-process, creates N Training workloads (rows) and their Jobs (objects; kubesim
 creates the pods), then times three refreshes: the first (every component is new, every
 status moves Added -> Running), a steady one (nothing changed), and one after every Job
-finished (every status moves Running -> Complete). Everything it creates is removed at the
+finished (every status moves Running -> Complete), and one more after a tenth of the pods got a
+Warning Event each (the Events history and reasons are written). Each row also counts the LISTs
+of Events (one paged LIST of Warning Events per project namespace): the API calls without them
+are the rest. Everything it creates is removed at the
 end. A measurement, not a test: it asserts nothing.
 """
 
@@ -25,10 +28,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
     django.setup()
-    print(f"{'workloads':>9} {'refresh':<8} {'API calls':>9} {'SQL queries':>11} {'seconds':>8}")
+    print(f"{'workloads':>9} {'refresh':<8} {'API calls':>9} {'event LISTs':>11} {'SQL queries':>11} {'seconds':>8}")
     for size in args.sizes:
-        for label, api_calls, queries, seconds in bench(size):
-            print(f"{size:>9} {label:<8} {api_calls:>9} {queries:>11} {seconds:>8.2f}")
+        for label, api_calls, event_lists, queries, seconds in bench(size):
+            print(f"{size:>9} {label:<8} {api_calls:>9} {event_lists:>11} {queries:>11} {seconds:>8.2f}")
 
 
 def bench(size: int):
@@ -46,12 +49,26 @@ def bench(size: int):
                 result = refresh_cluster(cluster.id)
                 seconds = time.perf_counter() - started
             assert result.reachable and not result.skipped, result
-            return label, len(sim.requests), len(queries), seconds
+            event_lists = sum(1 for request in sim.requests if request.path.endswith("/events"))
+            return label, len(sim.requests), event_lists, len(queries), seconds
 
         yield measure("first")
         yield measure("steady")
         sim.advance(70)
         yield measure("finished")
+        add_warnings(sim, size // 10)
+        yield measure("warnings")
+
+
+def add_warnings(sim, count: int) -> None:
+    """A Warning Event about each of `count` pods (as a failing probe would report)."""
+    for pod in sim.list("Pod", "bench")[:count]:
+        metadata = pod["metadata"]
+        sim.create({"apiVersion": "v1", "kind": "Event",
+                    "metadata": {"name": f"{metadata['name']}.bench", "namespace": "bench"},
+                    "involvedObject": {"kind": "Pod", "name": metadata["name"], "uid": metadata["uid"]},
+                    "type": "Warning", "reason": "Unhealthy", "message": "Readiness probe failed", "count": 1,
+                    "lastTimestamp": metadata["creationTimestamp"]}, settle=False)
 
 
 @contextlib.contextmanager

@@ -295,6 +295,8 @@ DELETE_STUCK_AFTER_SECONDS = env_int("DELETE_STUCK_AFTER_SECONDS", 600, minimum=
 # Rows per INSERT/UPDATE statement in bulk writes, and objects per LIST page from a cluster.
 WRITE_BATCH_SIZE = env_int("WRITE_BATCH_SIZE", 500, minimum=1)
 CLUSTER_LIST_PAGE_SIZE = env_int("CLUSTER_LIST_PAGE_SIZE", 500, minimum=1)
+# Warning Events are small and few: large pages keep the refresh at one or two calls per namespace.
+CLUSTER_EVENTS_PAGE_SIZE = env_int("CLUSTER_EVENTS_PAGE_SIZE", 5000, minimum=1)
 # The cluster watcher (`manage.py watch_clusters`): how often it writes the changes it saw,
 # how often it reads the Cluster table again, how long one watch request lasts (the server
 # ends it; the watcher watches again from where it was), and the file it touches each loop

@@ -18,6 +18,21 @@ def register(provider: UsageByCluster) -> None:
     _provider = provider
 
 
+# project -> {cluster_id: [Waiting]}: the work waiting for quota or capacity, oldest first
+WaitingByCluster = Callable[..., dict]
+_waiting: WaitingByCluster | None = None
+
+
+def register_waiting(provider: WaitingByCluster) -> None:
+    global _waiting
+    _waiting = provider
+
+
+def waiting_by_cluster(project) -> dict:
+    """{cluster_id: [an object with name, url, why, since]} (empty when nobody registered)."""
+    return _waiting(project) if _waiting is not None else {}
+
+
 def usage_by_cluster(project, cluster_ids=None) -> dict[int, dict[str, int]]:
     """{cluster_id: {quota_field: used}} for `project` (only `cluster_ids` when given)."""
     if _provider is None:

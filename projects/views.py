@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.generic import RedirectView, TemplateView
 
+from projects import usage
 from projects.access import SESSION_KEY, ProjectMixin
 from projects.forms import AddMemberForm, QuotaForm, RoleForm, already_a_member
 from projects.members import LastAdminError, NotAMember, add_member, change_role, remove_member
@@ -51,7 +52,11 @@ class QuotasView(ProjectMixin, TemplateView):
                     row.form = QuotaForm.for_quota(row.cluster, row.quota)
         if bound_form is not None and all(row.form is not bound_form for row in rows):
             page_error = " ".join(bound_form.messages())  # its quota was removed meanwhile
-        context.update(rows=rows, changes=recent_changes(self.project), page_error=page_error)
+        waiting = usage.waiting_by_cluster(self.project) if self.access.is_admin else {}
+        for row in rows:
+            row.waiting = waiting.get(row.cluster.pk, [])
+        context.update(rows=rows, changes=recent_changes(self.project), page_error=page_error,
+                       any_waiting=any(row.waiting for row in rows))
         return context
 
     def post(self, request, *args, **kwargs):

@@ -51,6 +51,11 @@ class Workload(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     status_refreshed_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Why it is not running (or failed), from the last refresh (`workloads.dominant_reason`).
+    why = models.CharField(max_length=500, blank=True)
+    why_kind = models.CharField(max_length=20, blank=True)
+    # Time-to-start milestones seen in the cluster (ISO times): created, scheduled, running, ready.
+    start_timeline = models.JSONField(default=dict, blank=True)
 
     requested_gpu = models.PositiveIntegerField(default=0)
     requested_cpu_millicores = models.PositiveBigIntegerField(default=0)
@@ -232,6 +237,32 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.workload}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class WorkloadEvent(models.Model):
+    """One Kubernetes Event about a workload's objects (a repeat counts up, not a new row).
+    The refresh keeps the newest `EVENTS_KEPT` per workload."""
+
+    EVENTS_KEPT = 50
+
+    workload = models.ForeignKey(Workload, models.CASCADE, related_name="events")
+    event_uid = models.CharField(max_length=36)
+    type = models.CharField(max_length=20)
+    reason = models.CharField(max_length=128)
+    object_kind = models.CharField(max_length=63)
+    object_name = models.CharField(max_length=253)
+    message = models.CharField(max_length=1000, blank=True)
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workload", "-last_seen", "id"]
+        constraints = [models.UniqueConstraint(fields=["workload", "event_uid"], name="workloadevent_unique")]
+        indexes = [models.Index(fields=["workload", "last_seen"], name="workloadevent_workload_seen")]
+
+    def __str__(self):
+        return f"{self.workload}: {self.type} {self.reason}"
 
 
 class WorkloadCount(models.Model):

@@ -229,3 +229,16 @@ def status_reason(status: WorkloadStatus, components) -> str:
         1 for c in explaining[1:] if c.reason and c.reason != first.reason and c.kind not in HELPER_KINDS
     )
     return short(f"{reason} (+{more} more)" if more else reason)
+
+
+def write_diagnoses(diagnoses, known) -> int:
+    """Store each workload's dominant reason and time-to-start milestones (`sync.diagnosis`),
+    only where they changed; returns how many rows were written. Not a status: no history line."""
+    changed = [
+        Workload(pk=d.workload_id, why=short(d.why), why_kind=d.why_kind[:20], start_timeline=d.start_timeline)
+        for d in diagnoses
+        if (known[d.workload_id].why, known[d.workload_id].why_kind, known[d.workload_id].start_timeline)
+        != (short(d.why), d.why_kind[:20], d.start_timeline)
+    ]
+    bulk.bulk_update(Workload, changed, ["why", "why_kind", "start_timeline"], batch_size=BATCH_SIZE)
+    return len(changed)

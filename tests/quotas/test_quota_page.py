@@ -69,8 +69,32 @@ def test_query_count_does_not_grow_with_clusters_or_workloads(
     _add_clusters_and_workloads(n, project, make_workload)
     client.force_login(project_admin)
     client.get(f"/p/{project.name}/quotas/")  # remembers the project in the session once
-    # session, user, membership, clusters+allocated, quotas, usage, history, project selector
-    with django_assert_max_num_queries(8):
+    # session, user, membership, clusters+allocated, quotas, usage, history, project selector,
+    # and the workloads waiting for quota or capacity
+    with django_assert_max_num_queries(9):
         response = client.get(f"/p/{project.name}/quotas/")
     # The fixture's cluster has no quota of vision's: not listed, even for its admin.
     assert response.content.decode().count('class="resource"') == 3 * n
+
+
+def test_admin_sees_what_waits_for_quota_or_capacity_and_for_how_long(
+    client, member, project_admin, project, cluster, quota, make_workload
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_workload(name="needs-gpus", status=WorkloadStatus.PENDING, created_at=now - timedelta(hours=2, minutes=14),
+                  why="Waiting for 4 GPUs: 1 free on east (3 short). Lower the request or wait.", why_kind="capacity")
+    make_workload(name="bad-image", status=WorkloadStatus.FAILED, why="Image not found: x.", why_kind="image")
+    make_workload(name="quota-bound", status=WorkloadStatus.ADDED, why="Quota: vision has 0 of 16 GPUs free on east.",
+                  why_kind="quota")
+    client.force_login(project_admin)
+    page = client.get(f"/p/{project.name}/quotas/").content.decode()
+    waiting = page[page.index('id="waiting"'):]
+    assert "needs-gpus" in waiting and "2\xa0hours, 14\xa0minutes" in waiting and "3 short" in waiting
+    assert "quota-bound" in waiting and "bad-image" not in waiting
+    assert waiting.index("needs-gpus") < waiting.index("quota-bound")  # longest waiting first
+    client.force_login(member)
+    assert 'id="waiting"' not in client.get(f"/p/{project.name}/quotas/").content.decode()

@@ -48,16 +48,18 @@ def test_api_calls_are_one_list_per_kind_whatever_the_number_of_workloads(count,
     first_api, _ = measure(sim, sim_cluster)
     assert Workload.objects.filter(status=WorkloadStatus.RUNNING).count() == count
     steady_api, _ = measure(sim, sim_cluster)
-    # One LIST per kind (one page each at these sizes) and one LIST of nodes.
-    assert first_api == steady_api == len(KINDS) + 1
+    # One LIST per kind (one page each at these sizes), one LIST of nodes, and one LIST of the
+    # Warning Events per project namespace (one here).
+    assert first_api == steady_api == len(KINDS) + 1 + 1
+    assert sum(1 for request in sim.requests if request.path.endswith("/events")) == 1
 
 
 def test_api_calls_grow_with_pages(sim, sim_cluster, vision, settings):
     settings.CLUSTER_LIST_PAGE_SIZE = 100
     populate(sim, sim_cluster, vision, 250)
     api_calls, _ = measure(sim, sim_cluster)
-    # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds and nodes one.
-    assert api_calls == len(KINDS) + 1 + 2 * 2
+    # Jobs and pods take 3 pages each (250 objects, 100 a page); other kinds, nodes, events one.
+    assert api_calls == len(KINDS) + 1 + 2 * 2 + 1
 
 
 def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):
@@ -71,4 +73,6 @@ def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):
     # the steady one only reads and stamps status_refreshed_at.
     assert small_first == large_first
     assert small_steady == large_steady
-    assert small_steady[1] <= 8, small_steady
+    # + the diagnosis: the known workloads, their components' uids (nothing to write when
+    # neither reasons nor Events changed).
+    assert small_steady[1] <= 10, small_steady

@@ -43,3 +43,20 @@ def test_a_deleted_workload_is_never_marked_stale(member_client, list_url, make_
     gone, old = html.split('<tr id="workload-')[1:3]
     assert "stale" not in gone and "refreshed 5 h ago" in gone
     assert "stale · refreshed 5 h ago" in old
+
+
+def test_the_dominant_reason_sits_under_the_badge_and_waiting_rows_say_for_how_long(
+    member_client, list_url, make_workload
+):
+    now = timezone.now()
+    why = "Waiting for 4 GPUs: 1 free on east (3 short). Lower the request or wait."
+    make_workload(name="queued", status="pending", status_reason="1 pending", why=why,
+                  created_at=now - timedelta(hours=2, minutes=14))
+    make_workload(name="younger", status="added", created_at=now - timedelta(minutes=3))
+    make_workload(name="busy", status="running", created_at=now - timedelta(hours=5))
+    html = member_client.get(list_url).content.decode()
+    assert f'<span class="status-reason why-line" title="{why}">{why}</span>' in html
+    assert "1 pending" not in html  # the dominant reason replaces the component summary
+    assert "waiting 2 h 14 min" in html and "waiting 3 min 0 s" in html
+    body = member_client.get(list_url, {"sort": "waiting"}).content.decode().split("<tbody")[1]
+    assert body.index("busy") < body.index("queued") < body.index("younger")  # oldest first

@@ -17,13 +17,15 @@ never an exception: one bad object never stops a refresh of the others.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from workloads.status import ComponentState
 
 from . import kinds, labels
+from .pod_facts import pod_facts
 from .resources import Resources
 from .states import State, pod_failure
+from .times import parse_time
 
 # Kubernetes' own limits on identity fields (the Component columns are sized to them).
 NAME_MAX = 253  # a DNS subdomain
@@ -80,6 +82,10 @@ class ObservedComponent:
     deleting: bool = False  # it has a deletionTimestamp: on its way out
     owner_uids: tuple[str, ...] = ()  # its ownerReferences (none of them listed: it is top-level)
     owner_kinds: tuple[str, ...] = ()  # their kinds, in the same order
+    # What the dominant reason and the time-to-start read: its pods (itself, for a bare pod),
+    # and the uids of everything it owns (pods, ReplicaSets: whose Events are the workload's).
+    pods: tuple = field(default=(), hash=False, compare=False)
+    member_uids: tuple[str, ...] = field(default=(), hash=False, compare=False)
 
 
 def object_state(obj: dict) -> State:
@@ -125,17 +131,6 @@ def object_requests(obj: dict) -> Resources:
         return kind.requests(obj) if kind else Resources()
     except _READ_ERRORS:
         return Resources()
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An RFC 3339 time (naive ones taken as UTC); None when absent or not a time."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _owner_refs(obj: dict) -> list[dict]:
@@ -195,13 +190,20 @@ def observe(objects: list[dict], skipped: list[Skipped] | None = None) -> list[O
         return uid
 
     pods_of_root: dict[str, list[dict]] = defaultdict(list)
+    members_of_root: dict[str, list[str]] = defaultdict(list)
     top_level = []
     for uid, obj in by_uid.items():
         if parent(obj) is None:
             top_level.append(obj)
-        elif obj.get("kind") == "Pod":
-            pods_of_root[root(uid)].append(obj)
-    return [_component(obj, pods_of_root.get(obj["metadata"]["uid"], ())) for obj in top_level]
+            continue
+        top = root(uid)
+        members_of_root[top].append(uid)
+        if obj.get("kind") == "Pod":
+            pods_of_root[top].append(obj)
+    return [
+        _component(obj, pods_of_root.get(obj["metadata"]["uid"], ()), members_of_root.get(obj["metadata"]["uid"], ()))
+        for obj in top_level
+    ]
 
 
 def _strings(value) -> dict[str, str]:
@@ -211,7 +213,7 @@ def _strings(value) -> dict[str, str]:
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _component(obj: dict, pods) -> ObservedComponent:
+def _component(obj: dict, pods, members=()) -> ObservedComponent:
     metadata = obj["metadata"]
     object_labels = _strings(metadata.get("labels"))
     annotations = _strings(metadata.get("annotations"))
@@ -238,4 +240,19 @@ def _component(obj: dict, pods) -> ObservedComponent:
         deleting=bool(metadata.get("deletionTimestamp")),
         owner_uids=tuple(ref["uid"] for ref in owners),
         owner_kinds=tuple(str(ref.get("kind") or "") for ref in owners),
+        # A terminating pod (a rollout replacing it) explains nothing about the workload now.
+        pods=tuple(_pod_facts(pod) for pod in ([obj] if obj["kind"] == "Pod" else pods)
+                   if not _mapping(pod.get("metadata")).get("deletionTimestamp")),
+        member_uids=tuple(members),
     )
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _pod_facts(pod: dict):
+    try:
+        return pod_facts(pod)
+    except _READ_ERRORS:  # a pod devcenter cannot read explains nothing
+        return pod_facts({"metadata": pod.get("metadata")})

@@ -39,6 +39,7 @@ from . import features
 from .components import ObservedComponent, Skipped, observe, parse_time
 from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable, WatchExpired
+from .events import EventRecord, event_record
 from .kinds import KINDS, POD, Kind, by_name
 from .resources import Resources
 
@@ -441,6 +442,36 @@ class ClusterGateway:
         for response in list(self._open_watches):
             with contextlib.suppress(Exception):
                 response.shutdown()
+
+    def list_warning_events(self, namespaces, page_size: int = 500) -> list[EventRecord]:
+        """The Warning Events of each namespace: one paged LIST per namespace (`type=Warning`;
+        Normal ones are not needed), read as raw JSON, only the fields kept (`events.py`)."""
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        records = []
+        with self._reading(), _gc_paused():
+            core = self._api("CoreV1Api")
+            for namespace in sorted(set(namespaces)):
+                token = None
+                while True:
+                    options = {"field_selector": "type=Warning", "limit": page_size, "_preload_content": False,
+                               "_request_timeout": self.timeout}
+                    if token:
+                        options["_continue"] = token
+                    try:
+                        page = _read_json(core.list_namespaced_event(namespace, **options))
+                    except ApiException as exc:
+                        if exc.status == 410 and token:  # an expired continue token: the rest is lost
+                            break
+                        raise
+                    page = _mapping(page)
+                    for item in _dicts(page.get("items")):
+                        if (record := event_record(item)) is not None:
+                            records.append(record)
+                    token = _mapping(page.get("metadata")).get("continue")
+                    if not token:
+                        break
+        return records
 
     def list_components(
         self, label_selector: str, page_size: int = 500, *, namespace: str | None = None, skipped=None

@@ -37,6 +37,8 @@ from workloads.cluster import ClusterGateway, ClusterUnreachable, project_select
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
 from workloads.sync.adoption import adopt
+from workloads.sync.diagnosis import KnownWorkload, diagnose
+from workloads.sync.event_history import write_events
 from workloads.sync.reconcile import (
     ComponentRow,
     Plan,
@@ -46,7 +48,7 @@ from workloads.sync.reconcile import (
     own_objects,
     reconcile,
 )
-from workloads.transitions import BATCH_SIZE, apply_transitions, short
+from workloads.transitions import BATCH_SIZE, apply_transitions, short, write_diagnoses
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +124,14 @@ def _refresh(cluster_id: int) -> RefreshResult:
     skipped = []
     try:
         with ClusterGateway.for_cluster(cluster) as gateway:
-            observed = []
+            observed, events = [], []
             if namespaces:
                 selector = project_selector(namespaces)
                 observed = gateway.list_components(selector, settings.CLUSTER_LIST_PAGE_SIZE, skipped=skipped)
+                # One more paged LIST per namespace: its Warning Events (why workloads wait).
+                events = gateway.list_warning_events(
+                    [ns.namespace for ns in namespaces.values()], settings.CLUSTER_EVENTS_PAGE_SIZE
+                )
             capacity = gateway.node_capacity()
     except ClusterUnreachable as exc:
         message = mark_unreachable(cluster_id, exc.message)
@@ -141,6 +147,7 @@ def _refresh(cluster_id: int) -> RefreshResult:
     try:
         with transaction.atomic():
             _update_workloads(cluster_id, namespaces, observed, snapshot, result)
+            _update_diagnoses(cluster, namespaces, observed, events, capacity.gpu)
             now = timezone.now()
             Cluster.objects.filter(pk=cluster_id).update(
                 reachable=True,
@@ -204,6 +211,31 @@ def _update_workloads(cluster_id, namespaces, observed, snapshot, result: Refres
     Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed, created_at__lte=snapshot).exclude(
         status=WorkloadStatus.DELETED, status_changed_at__lt=snapshot
     ).update(status_refreshed_at=now)
+
+
+def _update_diagnoses(cluster, namespaces, observed, events, capacity_gpu: int) -> None:
+    """Each known workload's dominant reason, time-to-start milestones and Event history."""
+    listed = [project.project_id for project in namespaces.values()]
+    rows = Workload.objects.filter(cluster_id=cluster.id, project_id__in=listed).exclude(status=WorkloadStatus.DELETED)
+    known = {
+        values[0]: KnownWorkload(*values)
+        for values in rows.values_list(
+            "id", "project_id", "project__name", "namespace", "status", "status_reason", "requested_gpu", "why",
+            "why_kind", "start_timeline",
+        )
+    }
+    if not known:
+        return
+    used_gpu = sum(w.requested_gpu for w in known.values() if w.status == WorkloadStatus.RUNNING)
+    component_owner = dict(
+        Component.objects.filter(workload__cluster_id=cluster.id, workload__project_id__in=listed)
+        .exclude(uid="")
+        .values_list("uid", "workload_id")
+    )
+    diagnoses = diagnose(namespaces, observed, events, known, component_owner, cluster=cluster.name,
+                         free_gpu=max(0, capacity_gpu - used_gpu))
+    write_diagnoses(diagnoses, known)
+    write_events(diagnoses)
 
 
 def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[WorkloadRow], list[ComponentRow]]:

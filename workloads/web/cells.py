@@ -91,10 +91,20 @@ def status_cell(record, row: RowContext) -> SafeString:
                                  record.stopped_by_name))
     elif record.is_resuming:
         parts.append(mark_safe('<span class="status-reason">Resuming…</span>'))
+    elif record.why:  # the dominant reason: one line here, the whole of it on hover and in details
+        parts.append(format_html('<span class="status-reason why-line" title="{}">{}</span>', record.why, record.why))
     elif record.status_reason:
         parts.append(format_html('<span class="status-reason">{}</span>', record.status_reason))
     parts.append(refreshed(record.status_refreshed_at, record.status, row.now))
     return mark_safe("\n".join(parts))  # noqa: S308 - each part is escaped above
+
+
+def waiting_cell(record, row: RowContext) -> SafeString | str:
+    """"waiting 2 h 14 min" since it was added, for a workload that has not started (else "—")."""
+    if record.status not in display.WAITING:
+        return mark_safe('<span class="muted" aria-label="not waiting">—</span>')
+    return format_html('<span class="waiting" title="since {}">waiting {}</span>', local_time(record.created_at),
+                       display.duration(row.now - record.created_at))
 
 
 def created_cell(record, row: RowContext) -> SafeString:

@@ -2,7 +2,7 @@
 as YAML, and logs."""
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, When
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,11 +11,12 @@ from django.views.generic import DetailView
 from devcenter.htmx import FragmentMixin
 from workloads.live_objects import read_live_objects
 from workloads.logs import LOG_TAIL_CHOICES, MAX_LOG_PODS, read_workload_logs
-from workloads.models import Component, StatusChange
+from workloads.models import Component, StatusChange, WorkloadEvent
 from workloads.status import WorkloadStatus
 from workloads.web import display
 from workloads.web.links import list_url, workspace_link
 from workloads.web.scoping import WorkloadScopedMixin
+from workloads.web.time_to_start import start_segments
 
 # Statuses whose logs may still grow: the logs page follows them.
 ACTIVE_STATUSES = frozenset({WorkloadStatus.ADDED, WorkloadStatus.PENDING, WorkloadStatus.RUNNING})
@@ -52,6 +53,9 @@ class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
             .prefetch_related(
                 Prefetch("components", queryset=Component.objects.order_by("kind", "name")),
                 Prefetch("status_changes", queryset=StatusChange.objects.order_by("-at", "-id")),
+                # Warning first, newest first (the history is bounded per workload).
+                Prefetch("events", queryset=WorkloadEvent.objects.order_by(
+                    Case(When(type="Warning", then=0), default=1), F("last_seen").desc(nulls_last=True), "-id")),
             )
         )
 
@@ -65,6 +69,10 @@ class WorkloadDetailView(FragmentMixin, WorkloadScopedMixin, DetailView):
                     workload.status_changes.all(), timezone.now(),
                 ),
                 "workspace": workspace_link(workload),
+                "start_segments": start_segments(
+                    workload.created_at, workload.start_timeline, timezone.now(),
+                    waiting=workload.status in display.WAITING,
+                ),
                 "is_active": workload.status in ACTIVE_STATUSES
                 or workload.status == WorkloadStatus.DELETING,
                 "back_url": list_url(self.project),

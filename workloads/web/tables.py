@@ -73,6 +73,11 @@ class WorkloadTable(tables.Table):
     memory_bytes = ExportColumn("requested_memory_bytes")
     # Sorted in lifecycle order (order_status), not alphabetically.
     status = CellColumn(cells.status_cell, order_by=("status", "id"))
+    # How long an Added/Pending workload has waited: since it was added, so it sorts by
+    # created_at (ascending: the longest waiting first) on the (project, created_at, id) index.
+    waiting = CellColumn(cells.waiting_cell, verbose_name="Waiting", order_by=("created_at", "id"),
+                         exclude_from_export=True,
+                         attrs={"td": {"class": "waiting"}, "th": {"class": "waiting"}})
     created = tables.Column("Created", accessor="created_at", **shown_only(order_by=("created_at", "id")))
     created_at = ExportColumn("created_at")
     created_by = ExportColumn("created_by_name")
@@ -177,7 +182,7 @@ class WorkloadTable(tables.Table):
     # Formatting of the shown cells: the functions the page's rows and django-tables2 share.
     PAGE_CELLS = {
         "select": cells.select_cell, "name": cells.name_cell, "status": cells.status_cell,
-        "created": cells.created_cell, "actions": cells.actions_cell,
+        "created": cells.created_cell, "actions": cells.actions_cell, "waiting": cells.waiting_cell,
         "type": cells.type_cell,
         "cluster": lambda record, row: str(record.cluster),
         "gpu": lambda record, row: str(record.requested_gpu),
@@ -237,7 +242,7 @@ class WorkloadTable(tables.Table):
 
 # The fields the table reads: the list query loads nothing else.
 LIST_FIELDS = (
-    "id", "project_id", "name", "type", "status", "status_reason", "status_refreshed_at",
+    "id", "project_id", "name", "type", "status", "status_reason", "why", "status_refreshed_at",
     "requested_gpu", "requested_cpu_millicores", "requested_memory_bytes", "workspace_url",
     "created_by_name", "created_at", "cluster__id", "cluster__name", "cluster__display_name",
     "stopped_at", "stopped_by_name", "scale_pending", "delete_requested_at",  # Stop / Resume

@@ -19,6 +19,7 @@ from collections import deque
 
 from kubesim.api import CONTROLLER_MANAGER
 from kubesim.errors import ApiError
+from kubesim.events import EventRecorder
 from kubesim.gc import GarbageCollector, NamespaceController
 from kubesim.kubelet import Kubelets
 from kubesim.nodelifecycle import NodeLifecycle
@@ -45,6 +46,7 @@ class ControllerManager:
         self._timers: list = []  # heap of (when, kind, namespace, name)
         self._timer_set: set = set()
         self._reported: set = set()
+        self.events = EventRecorder(self.api, sim.clock)
         self.scheduler = Scheduler(self)
         self.kubelets = Kubelets(self)
         self.nodes = NodeLifecycle(self)
@@ -79,8 +81,12 @@ class ControllerManager:
 
     def _on_event(self, event) -> None:
         entry = event.entry
+        if event.kind == "Event":
+            return  # nothing reconciles Events (and an Event never owns or counts)
         if event.kind == "Pod":
             self.scheduler.pod_event(event)
+        elif event.kind == "PersistentVolumeClaim":
+            self.scheduler.volumes_changed()
         elif event.kind == "Node":
             self.scheduler.nodes_changed()
         if event.type == "DELETED":
@@ -103,6 +109,7 @@ class ControllerManager:
         with self._dirty_lock:
             deferred, self._next_tick = list(self._next_tick), {}
             self.ticks += 1
+        self.events.expire(self.now())
         for item in deferred:
             self.mark(item)
         return self.settle()

@@ -55,7 +55,7 @@ def api_resource_list(group: str, version: str) -> dict | None:
             "singularName": rt.singular,
             "namespaced": rt.namespaced,
             "kind": rt.kind,
-            "verbs": VERBS,
+            "verbs": ["get", "list", "watch"] if rt.view else VERBS,
             "shortNames": list(rt.short_names),
         })
         for sub in rt.subresources:

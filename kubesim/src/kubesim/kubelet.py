@@ -14,10 +14,12 @@ termination, and whether the node answers at all.
 
 import contextlib
 import hashlib
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 from kubesim.clock import parse_rfc3339, rfc3339_micro
 from kubesim.errors import ApiError
+from kubesim.events import NORMAL, WARNING
 from kubesim.nodes import ready_conditions
 from kubesim.podlife import Timeline, pod_status, termination_due
 from kubesim.resources import resource_for_kind
@@ -28,6 +30,57 @@ LEASE_DURATION_SECONDS = 40
 LEASE_NAMESPACE = "kube-node-lease"
 POD = resource_for_kind("Pod")
 LEASE = resource_for_kind("Lease")
+MOUNT_RETRY_SECONDS = 10.0  # the kubelet's volume manager tries again
+
+
+def _state(status: dict | None) -> tuple[str, dict]:
+    state = (status or {}).get("state") or {}
+    for name in ("running", "waiting", "terminated"):
+        if name in state:
+            return name, state[name] or {}
+    return "", {}
+
+
+def status_events(pod: dict, old: dict, new: dict) -> list[tuple[str, str, str]]:
+    """The (type, reason, message) Events a kubelet reports for a pod going from status `old`
+    to `new`, container by container, as the real one words them."""
+    metadata = pod["metadata"]
+    before = {s.get("name"): s for s in (old or {}).get("containerStatuses") or []}
+    events = []
+    for status in (new or {}).get("containerStatuses") or []:
+        name, image = status.get("name"), status.get("image", "")
+        previous = before.get(name)
+        old_kind, old_state = _state(previous)
+        kind, state = _state(status)
+        reason = state.get("reason", "")
+        if previous is None and kind == "waiting" and reason == "ContainerCreating":
+            events.append((NORMAL, "Pulling", f'Pulling image "{image}"'))
+        elif kind == "waiting" and reason in ("ErrImagePull", "ImagePullBackOff") and old_state.get("reason") != reason:
+            if reason == "ErrImagePull":
+                events.append((WARNING, "Failed", f'Failed to pull image "{image}": {state.get("message", "")}'))
+            else:
+                events.append((NORMAL, "BackOff", f'Back-off pulling image "{image}"'))
+            events.append((WARNING, "Failed", f"Error: {reason}"))
+        elif kind == "running" and (old_kind != "running" or old_state.get("startedAt") != state.get("startedAt")):
+            if not status.get("restartCount"):
+                events.append((NORMAL, "Pulled", f'Successfully pulled image "{image}"'))
+            events.append((NORMAL, "Created", f"Created container: {name}"))
+            events.append((NORMAL, "Started", f"Started container {name}"))
+        ended = (status.get("lastState") or {}).get("terminated") or (state if kind == "terminated" else {})
+        ended_before = ((previous or {}).get("lastState") or {}).get("terminated") or \
+            (old_state if old_kind == "terminated" else {})
+        if ended.get("reason") == "OOMKilled" and ended.get("finishedAt") != ended_before.get("finishedAt"):
+            events.append((WARNING, "OOMKilling", f"Memory cgroup out of memory: Killed process of container {name} "
+                                                  f"(OOMKilled, exit code {ended.get('exitCode')})"))
+        if kind == "waiting" and reason == "CrashLoopBackOff" and (
+                old_state.get("reason") != reason or status.get("restartCount") != (previous or {}).get("restartCount")):
+            events.append((WARNING, "BackOff", f"Back-off restarting failed container {name} in pod "
+                                               f"{metadata['name']}_{metadata.get('namespace', '')}({metadata['uid']})"))
+        if kind == "running" and status.get("started") and not status.get("ready") and \
+                ((pod["metadata"].get("annotations") or {}).get("kubesim.io/probe-failure") == "true") and \
+                (old_kind != "running" or old_state.get("startedAt") != state.get("startedAt")):
+            events.append((WARNING, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503"))
+    return events
 
 
 @dataclass
@@ -149,14 +202,37 @@ class Kubelets:
             agent.lost_by.add(metadata["uid"])
             self.stop(node_name)
             return
+        mount_problem = self.mount_problem(pod)
+        if mount_problem:  # the volume manager waits: containers are not even created
+            t = replace(t, start_at=math.inf)
         status = pod_status(pod, t, now, self.node_ip(node_name), pod_ip(metadata["uid"]),
                             ready_to_start_condition=True)
         status["qosClass"] = (pod.get("status") or {}).get("qosClass", "BestEffort")
         if status != pod.get("status"):
             self.api.update_status(pod, status, KUBELET)
+            for type_, reason, message in status_events(pod, pod.get("status") or {}, status):
+                self.manager.events.record(pod, type_, reason, message, KUBELET, node_name)
+        if mount_problem:
+            self.manager.events.record(pod, WARNING, "FailedMount", mount_problem, KUBELET, node_name)
+            self.manager.wake_at(now + MOUNT_RETRY_SECONDS, "Pod", metadata.get("namespace", ""), metadata["name"])
+            return
         next_change = t.next_change(now)
         if next_change is not None:
             self.manager.wake_at(next_change, "Pod", metadata.get("namespace", ""), metadata["name"])
+
+    def mount_problem(self, pod: dict) -> str:
+        """Why a volume of the pod cannot be mounted ("" when all can): a Secret or ConfigMap
+        that does not exist (and is not optional)."""
+        namespace = pod["metadata"].get("namespace", "")
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            for volume_type, kind, key in (("secret", "Secret", "secretName"), ("configMap", "ConfigMap", "name")):
+                source = volume.get(volume_type)
+                if not source or source.get("optional"):
+                    continue
+                if self.store.get_entry(kind, namespace, source.get(key) or "") is None:
+                    return (f'MountVolume.SetUp failed for volume "{volume.get("name", "")}" : '
+                            f'{kind.lower()} "{source.get(key) or ""}" not found')
+        return ""
 
     def terminate(self, pod: dict, now: float) -> None:
         """A deleted pod: once its containers have exited (and a tick has passed), delete it for good."""

@@ -11,7 +11,11 @@ construction. Pod annotations (on the pod, or on a workload's pod template) driv
 | kubesim.io/exit-code            | exit code of a run: 0 -> Succeeded, else Failed (default 0)           |
 | kubesim.io/ready-seconds        | Ready N s after a container starts (default 0)                       |
 | kubesim.io/image-pull-failure   | "true": stays Pending, waiting ErrImagePull then ImagePullBackOff    |
+|                                 | (so does any image named `does-not-exist`)                           |
 | kubesim.io/crash-loop           | "true": every run exits at once: CrashLoopBackOff, restartCount grows |
+| kubesim.io/memory-usage         | memory a run uses (e.g. 9Gi): over a container's memory limit, each  |
+|                                 | run is OOMKilled (exit 137) after 1 s and restarts (CrashLoopBackOff) |
+| kubesim.io/probe-failure        | "true": the readiness probe always fails (Running, never Ready)      |
 | kubesim.io/log-lines-per-second | log growth per container run (default 1): `<pod>/<container> log line <i>` |
 | kubesim.io/termination-seconds  | a deleted pod's containers take N s to exit on SIGTERM (default 0),   |
 |                                 | at most the pod's deletion grace period                              |
@@ -29,6 +33,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from kubesim.quantities import parse_quantity
+
 START_SECONDS = "kubesim.io/start-seconds"
 RUN_SECONDS = "kubesim.io/run-seconds"
 EXIT_CODE = "kubesim.io/exit-code"
@@ -38,6 +44,10 @@ CRASH_LOOP = "kubesim.io/crash-loop"
 LOG_RATE = "kubesim.io/log-lines-per-second"
 TERMINATION_SECONDS = "kubesim.io/termination-seconds"
 NODE_LOST_SECONDS = "kubesim.io/node-lost-seconds"
+MEMORY_USAGE = "kubesim.io/memory-usage"
+PROBE_FAILURE = "kubesim.io/probe-failure"
+MISSING_IMAGE = "does-not-exist"
+OOM_EXIT_CODE = 137
 CRASH_PERIOD = 10.0  # the kubelet's first restart back-off
 IMAGE_PULL_BACKOFF_AFTER = 5.0  # ErrImagePull first, ImagePullBackOff afterwards
 MAX_LOG_LINES = 100_000  # a request without tailLines still answers in bounded time
@@ -89,6 +99,8 @@ class Timeline:
     restarts: bool  # an exit restarts the container (crash loop, Always, OnFailure + failure)
     log_rate: float
     lost_after: float | None = None  # node-lost-seconds
+    oom_killed: bool = False  # memory-usage over a limit: every run ends OOMKilled
+    probe_failure: bool = False
 
     @classmethod
     def of(cls, pod: dict, bound_at: float) -> "Timeline":
@@ -97,8 +109,11 @@ class Timeline:
         run = number(annotations, RUN_SECONDS, None)
         exit_code = int(number(annotations, EXIT_CODE, 0))
         crash_loop = annotations.get(CRASH_LOOP) == "true"
+        oom = over_memory_limit(pod, annotations.get(MEMORY_USAGE))
         if crash_loop:
             run, exit_code = 0.0, exit_code or 1
+        if oom:
+            crash_loop, run, exit_code = True, 1.0, OOM_EXIT_CODE
         restarts = crash_loop or (run is not None and (policy == "Always" or (policy == "OnFailure" and exit_code)))
         lost = number(annotations, NODE_LOST_SECONDS, None)
         return cls(
@@ -107,10 +122,13 @@ class Timeline:
             ready_delay=max(0.0, number(annotations, READY_SECONDS, 0.0)),
             run_for=None if run is None else max(0.0, run),
             exit_code=exit_code,
-            image_pull_failure=annotations.get(IMAGE_PULL_FAILURE) == "true",
+            image_pull_failure=annotations.get(IMAGE_PULL_FAILURE) == "true" or any(
+                MISSING_IMAGE in str(c.get("image", "")) for c in (pod.get("spec") or {}).get("containers") or []),
             restarts=bool(restarts),
             log_rate=max(0.0, number(annotations, LOG_RATE, 1.0)),
             lost_after=None if lost is None else max(0.0, lost),
+            oom_killed=oom,
+            probe_failure=annotations.get(PROBE_FAILURE) == "true",
         )
 
     def started(self, now: float) -> bool:
@@ -160,6 +178,21 @@ class Timeline:
         return min(future) if future else None
 
 
+def over_memory_limit(pod: dict, usage) -> bool:
+    """The annotated memory usage exceeds some container's memory limit."""
+    if not usage:
+        return False
+    try:
+        used = parse_quantity(str(usage))
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+            if limit is not None and used > parse_quantity(str(limit)):
+                return True
+    except (ValueError, TypeError):
+        return False
+    return False
+
+
 def termination_due(pod: dict, deleting_since: float) -> float:
     """When a deleted pod's containers have exited: termination-seconds, at most the grace period."""
     metadata = pod["metadata"]
@@ -186,7 +219,8 @@ def pod_condition(kind: str, ok: bool, since: float, reason: str = "", message: 
 
 
 def _terminated(t: Timeline, run: Run, container_id: str) -> dict:
-    return {"exitCode": t.exit_code, "reason": "Completed" if t.exit_code == 0 else "Error",
+    reason = "OOMKilled" if t.oom_killed else "Completed" if t.exit_code == 0 else "Error"
+    return {"exitCode": t.exit_code, "reason": reason,
             "startedAt": rfc3339(run.start), "finishedAt": rfc3339(run.end), "containerID": container_id}
 
 
@@ -211,7 +245,8 @@ def container_status(pod: dict, container: dict, t: Timeline, now: float) -> dic
     status["imageID"] = image_id
     running = run.end is None or now < run.end
     if running:
-        status.update(containerID=container_id, ready=now >= run.start + t.ready_delay, started=True,
+        status.update(containerID=container_id, ready=not t.probe_failure and now >= run.start + t.ready_delay,
+                      started=True,
                       restartCount=run.index)
         status["state"] = {"running": {"startedAt": rfc3339(run.start)}}
         if run.index:

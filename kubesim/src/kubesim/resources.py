@@ -16,6 +16,8 @@ class ResourceType:
     short_names: tuple = ()
     name_rule: str = "subdomain"  # "subdomain", "label", "1035"
     subresources: tuple = field(default=("status",))
+    # Another group's view of a stored kind (events.k8s.io/v1 Events are core Events): read only.
+    view: bool = False
 
     @property
     def api_version(self) -> str:
@@ -42,6 +44,7 @@ RESOURCES = [
     ResourceType("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ("pvc",)),
     ResourceType("", "v1", "resourcequotas", "ResourceQuota", True, ("quota",)),
     ResourceType("", "v1", "events", "Event", True, ("ev",), subresources=()),
+    ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",), subresources=(), view=True),
     ResourceType("batch", "v1", "jobs", "Job", True, ()),
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",)),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",)),
@@ -54,10 +57,11 @@ RESOURCES = [
     ResourceType("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", True, ("isvc",)),
 ]
 
-BY_KIND = {rt.kind: rt for rt in RESOURCES}
+NEVER_BINDS = "never-binds"
+BY_KIND = {rt.kind: rt for rt in RESOURCES if not rt.view}
 BY_PATH = {(rt.group, rt.version, rt.plural): rt for rt in RESOURCES}
 # By kind and by qualified plural (`jobs.batch`): how quotas name what they count.
-BY_KIND_OR_QUALIFIED = {**BY_KIND, **{rt.qualified: rt for rt in RESOURCES}}
+BY_KIND_OR_QUALIFIED = {**BY_KIND, **{rt.qualified: rt for rt in RESOURCES if not rt.view}}
 # Kinds whose status is owned by controllers: a create or an update of the main resource
 # ignores the status sent by the client (it is written through `/status`).
 CONTROLLER_STATUS_KINDS = {"Pod", "Job", "Deployment", "ReplicaSet", "StatefulSet", "InferenceService", "ResourceQuota"}
@@ -148,7 +152,11 @@ def apply_defaults(rt: ResourceType, obj: dict) -> None:
         obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
     elif rt.kind == "PersistentVolumeClaim":
         spec.setdefault("volumeMode", "Filesystem")
-        obj.setdefault("status", {"phase": "Bound", "accessModes": spec.get("accessModes"),
-                                  "capacity": dict(spec["resources"]["requests"])})
+        # No provisioner serves the class `never-binds`: such a claim stays Pending (a test's lever).
+        if spec.get("storageClassName") == NEVER_BINDS:
+            obj.setdefault("status", {"phase": "Pending"})
+        else:
+            obj.setdefault("status", {"phase": "Bound", "accessModes": spec.get("accessModes"),
+                                      "capacity": dict(spec["resources"]["requests"])})
     elif rt.kind == "Secret":
         obj.setdefault("type", "Opaque")

@@ -10,6 +10,7 @@ What each node has reserved is kept up to date from the pod events (no scan per 
 from collections import defaultdict
 
 from kubesim.clock import rfc3339
+from kubesim.events import NORMAL, WARNING
 from kubesim.quantities import to_milli
 from kubesim.scheduling import filter_reasons, pod_requests, resource_reasons, unschedulable_message
 
@@ -71,6 +72,24 @@ class Scheduler:
         self._nodes = None
         self._retry = True
 
+    def volumes_changed(self) -> None:
+        """A claim was created, bound or removed: pods waiting for one may fit now."""
+        self._retry = True
+
+    def unbound_claims(self, pod: dict) -> str:
+        """Why the pod's PersistentVolumeClaims keep it off every node ("" when they do not)."""
+        namespace = pod["metadata"].get("namespace", "")
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if not claim:
+                continue
+            pvc = self.store.get("PersistentVolumeClaim", namespace, claim)
+            if pvc is None:
+                return f'persistentvolumeclaim "{claim}" not found'
+            if (pvc.get("status") or {}).get("phase") != "Bound":
+                return "pod has unbound immediate PersistentVolumeClaims"
+        return ""
+
     def nodes(self) -> list[dict]:
         if self._nodes is None:
             self._nodes = self.store.list("Node")
@@ -110,10 +129,11 @@ class Scheduler:
         if key in self._unschedulable and self._tried.get(key) == self._round:
             return None  # nothing freed up since the last try
         nodes = self.nodes()
+        claims = self.unbound_claims(pod)
         reasons_per_node = []
         entry = self.store.get_entry("Pod", *key)
         requests = dict(entry.summary[2] if entry is not None and entry.summary else pod_summary(pod)[2])
-        for offset in range(len(nodes)):
+        for offset in range(0 if claims else len(nodes)):
             node = nodes[(self._cursor + offset) % len(nodes)]
             reasons = filter_reasons(pod, node)
             if not reasons:
@@ -129,7 +149,11 @@ class Scheduler:
             reasons_per_node.append(reasons)
         self._unschedulable.add(key)
         self._tried[key] = self._round
-        message = unschedulable_message(len(nodes), reasons_per_node)
+        # A claim is checked before any node (PreFilter): the message names no node count.
+        message = f"0/{len(nodes)} nodes are available: {claims}." if claims else \
+            unschedulable_message(len(nodes), reasons_per_node)
+        # Each attempt is reported; a repeat of the same message only counts up.
+        self.manager.events.record(pod, WARNING, "FailedScheduling", message, "default-scheduler")
         status = pod.get("status") or {}
         current = [c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"]
         if current and current[0].get("message") == message and current[0].get("status") == "False":
@@ -147,4 +171,9 @@ class Scheduler:
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                            "lastTransitionTime": rfc3339(now)})
         status["conditions"] = conditions
-        return self.api.update(pod, {"spec": dict(pod["spec"], nodeName=node_name), "status": status}, SCHEDULER)
+        bound = self.api.update(pod, {"spec": dict(pod["spec"], nodeName=node_name), "status": status}, SCHEDULER)
+        metadata = pod["metadata"]
+        self.manager.events.record(bound, NORMAL, "Scheduled",
+                                   f"Successfully assigned {metadata.get('namespace', '')}/{metadata['name']} to {node_name}",
+                                   "default-scheduler")
+        return bound

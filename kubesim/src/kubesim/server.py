@@ -13,11 +13,13 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from kubesim import discovery, podsecurity
 from kubesim.errors import REASONS, ApiError, bad_request, status_object
+from kubesim.events import V1_FIELDS, as_events_v1
 from kubesim.managed_fields import manager_from_user_agent
 from kubesim.resources import BY_PATH, ResourceType
 from kubesim.selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
@@ -297,6 +299,11 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
         labels = parse_label_selector(query.get("labelSelector"))
         fields = parse_field_selector(query.get("fieldSelector"))
+        if rt.view:
+            fields = [replace(f, path=(V1_FIELDS.get(f.path[0], f.path[0]), *f.path[1:])) for f in fields]
+            if method != "GET":
+                raise ApiError(405, "the server does not allow this method on the requested resource",
+                               "MethodNotAllowed")
         if method == "GET":
             if query.get("watch") in ("true", "1"):
                 return self._watch(rt, namespace, labels, fields, query)
@@ -335,7 +342,7 @@ class Handler(BaseHTTPRequestHandler):
         if limit and len(keyed) > limit:
             keyed = keyed[:limit]
             token = encode_continue(token_rv or rv, keyed[-1][0], issued if token_rv else self.sim.clock.now())
-        items = b",".join(entry.raw for _, entry in keyed)
+        items = b",".join(self._raw(rt, entry) for _, entry in keyed)
         self._send_json(200, self._list_bytes(rt, token_rv or rv, token, remaining, items))
 
     def _watch(self, rt, namespace, labels, fields, query):
@@ -349,7 +356,7 @@ class Handler(BaseHTTPRequestHandler):
                 return False
             if namespace is not None and entry.namespace != namespace:
                 return False
-            return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.obj))
+            return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.fields))
 
         initial = []
         try:
@@ -371,7 +378,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self._start_chunked("application/json")
             for entry in initial:
-                self._chunk(b'{"type":"ADDED","object":' + entry.raw + b"}\n")
+                self._chunk(b'{"type":"ADDED","object":' + self._raw(rt, entry) + b"}\n")
             deadline = time.monotonic() + timeout
             interval = self.sim.bookmark_interval
             next_bookmark = time.monotonic() + interval
@@ -400,7 +407,7 @@ class Handler(BaseHTTPRequestHandler):
                     else:
                         kind = "DELETED" if old_in else None  # left the selection
                     if kind:
-                        self._chunk(b'{"type":"' + kind.encode() + b'","object":' + event.entry.raw + b"}\n")
+                        self._chunk(b'{"type":"' + kind.encode() + b'","object":' + self._raw(rt, event.entry) + b"}\n")
                 if bookmarks and time.monotonic() >= next_bookmark:
                     next_bookmark = time.monotonic() + interval
                     mark = {"kind": rt.kind, "apiVersion": rt.api_version,
@@ -411,6 +418,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             store.unwatch(watcher)
+
+    @staticmethod
+    def _raw(rt: ResourceType, entry) -> bytes:
+        """The stored bytes, or (another group's view of the kind) the object in that group's shape."""
+        return dumps(as_events_v1(entry.obj)) if rt.view else entry.raw
 
     # --- single objects -----------------------------------------------------------------
 
@@ -427,7 +439,9 @@ class Handler(BaseHTTPRequestHandler):
             entry = self.sim.store.get_entry(rt.kind, ns, name)
             if entry is None:
                 api.get(rt, ns, name)  # raises the NotFound
-            return self._send_json(200, entry.raw)
+            return self._send_json(200, self._raw(rt, entry))
+        if rt.view:
+            raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         if method == "PUT":
             obj = api.replace(rt, ns, name, body, sub, manager=self._manager())
         elif method == "PATCH":

@@ -12,6 +12,7 @@ import threading
 from kubesim.api import Api
 from kubesim.clock import ManualClock, RealClock
 from kubesim.controllers import ControllerManager
+from kubesim.events import event_fields
 from kubesim.faults import Faults
 from kubesim.logs import PodLogs
 from kubesim.nodes import default_nodes, node_object
@@ -44,7 +45,7 @@ class Simulator:
         8 nvidia.com/gpu, 110 pods each). token: bearer token required on requests (None: no
         auth). node_monitor_grace_period: seconds without a heartbeat before a node is Unknown."""
         self.clock = clock or (RealClock(speed) if realtime else ManualClock())
-        self.store = Store(history_size, summaries={"Pod": pod_summary})
+        self.store = Store(history_size, summaries={"Pod": pod_summary, "Event": event_fields})
         self.api = Api(self.store, self.clock, random.Random(seed))
         self.faults = Faults()
         self.requests = RequestLog()

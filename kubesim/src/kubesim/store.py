@@ -40,6 +40,11 @@ class Entry:
         self.summary = summary  # what a listener needs without decoding (the scheduler: a pod's node)
 
     @property
+    def fields(self) -> dict:
+        """What field selectors read: a kind's decoded selectable fields, else the whole object."""
+        return self.summary if isinstance(self.summary, dict) else self.obj
+
+    @property
     def obj(self) -> dict:
         """A new dict each time (the caller may keep or change it)."""
         return json.loads(self.raw)
@@ -164,8 +169,9 @@ class Store:
 
     @staticmethod
     def _entry_matches(entry: Entry, labels, fields) -> bool:
-        # Labels are kept decoded; only a field selector needs the whole object.
-        return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.obj))
+        # Labels are kept decoded; only a field selector needs the whole object (or the fields a
+        # kind keeps decoded in its summary, as Events do).
+        return labels_match(labels, entry.labels) and (not fields or fields_match(fields, entry.fields))
 
     def list(self, kind: str, namespace: str | None = None, labels=None, fields=None) -> list[dict]:
         return [entry.obj for _, entry in self.list_entries(kind, namespace, labels, fields)[0]]

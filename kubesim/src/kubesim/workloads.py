@@ -11,6 +11,7 @@ import math
 from kubesim.api import CONTROLLER_MANAGER
 from kubesim.clock import parse_rfc3339, rfc3339
 from kubesim.errors import ApiError
+from kubesim.events import NORMAL, WARNING
 from kubesim.podlife import READY_SECONDS
 from kubesim.resources import resource_for_kind
 
@@ -24,6 +25,9 @@ INFERENCE_SERVICE_READY_SECONDS = 5.0
 # A controller whose pod creation was refused (a quota) tries again this much later.
 CREATE_RETRY_SECONDS = 10.0
 POD = resource_for_kind("Pod")
+# Who reports what each controller does (the Events' source.component).
+CONTROLLER_OF = {"Job": "job-controller", "ReplicaSet": "replicaset-controller",
+                 "StatefulSet": "statefulset-controller"}
 
 
 def owner_reference(owner: dict) -> dict:
@@ -203,14 +207,19 @@ class WorkloadControllers:
     def _create_pod(self, owner: dict, pod: dict) -> tuple[dict | None, ApiError | None]:
         """Create a pod for `owner`; a refusal (a quota, a terminating namespace) is returned."""
         try:
-            return self.api.create(POD, owner["metadata"]["namespace"], pod, manager=CONTROLLER_MANAGER), None
+            created = self.api.create(POD, owner["metadata"]["namespace"], pod, manager=CONTROLLER_MANAGER)
         except ApiError as error:
             if error.code != 403:
                 raise
+            self.manager.events.record(owner, WARNING, "FailedCreate", f"Error creating: {error.message}",
+                                       CONTROLLER_OF[owner["kind"]])
             meta = owner["metadata"]
             self.wake_at(self.manager.sim.clock.now() + CREATE_RETRY_SECONDS, owner["kind"], meta["namespace"],
                          meta["name"])
             return None, error
+        self.manager.events.record(owner, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
+                                   CONTROLLER_OF[owner["kind"]])
+        return created, None
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -264,6 +273,8 @@ class WorkloadControllers:
                 if failed > spec.get("backoffLimit", 6):
                     conditions.append(condition("FailureTarget", True, "BackoffLimitExceeded",
                                                 "Job has reached the specified backoff limit", now))
+                    self.manager.events.record(job, WARNING, "BackoffLimitExceeded",
+                                               "Job has reached the specified backoff limit", "job-controller")
                 elif deadline is not None and now >= started + deadline:
                     conditions.append(condition("FailureTarget", True, "DeadlineExceeded",
                                                 "Job was active longer than specified deadline", now))
@@ -403,6 +414,11 @@ class WorkloadControllers:
             }
             try:
                 new_rs = self.api.create(resource_for_kind("ReplicaSet"), namespace, rs, manager=CONTROLLER_MANAGER)
+                if new_rs["spec"]["replicas"]:
+                    self.manager.events.record(
+                        deployment, NORMAL, "ScalingReplicaSet",
+                        f'Scaled up replica set {new_rs["metadata"]["name"]} from 0 to {new_rs["spec"]["replicas"]}',
+                        "deployment-controller")
             except ApiError as error:
                 if error.code != 409:
                     raise
@@ -413,6 +429,11 @@ class WorkloadControllers:
         new_target, old_targets = rollout_step(spec, replicas, new_rs, old_rs, surge, unavailable)
         for rs, target in [(new_rs, new_target), *zip(old_rs, old_targets, strict=True)]:
             if rs["spec"].get("replicas", 0) != target:
+                before = rs["spec"].get("replicas", 0)
+                self.manager.events.record(
+                    deployment, NORMAL, "ScalingReplicaSet",
+                    f'Scaled {"up" if target > before else "down"} replica set {rs["metadata"]["name"]} '
+                    f"from {before} to {target}", "deployment-controller")
                 committed = self.api.update(rs, {"spec": dict(rs["spec"], replicas=target)})
                 if rs is new_rs:
                     new_rs = committed
