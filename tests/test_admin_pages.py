@@ -7,14 +7,14 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 APP_MODELS = [
-    model for model in admin.site._registry if model._meta.app_label in {"projects", "workloads"}
+    model for model in admin.site._registry if model._meta.app_label in {"projects", "workloads", "sso"}
 ]
 
 
 def test_every_model_of_ours_is_registered():
     from django.apps import apps
 
-    ours = {m for m in apps.get_models() if m._meta.app_label in {"projects", "workloads"}}
+    ours = {m for m in apps.get_models() if m._meta.app_label in {"projects", "workloads", "sso"}}
     assert ours == set(APP_MODELS)
 
 
