@@ -56,10 +56,10 @@ def openid_provider(live_server, tmp_path_factory):
         "accounts_file": str(accounts_file),
     }
     (folder / "config.json").write_text(json.dumps(config))
-    process = subprocess.Popen(
-        [node, str(PROVIDER_SCRIPT), str(folder / "config.json")],
-        stdout=subprocess.PIPE, stderr=open(folder / "provider.log", "wb"), cwd=REPO,
-    )
+    with open(folder / "provider.log", "wb") as log:  # what the provider refused and why
+        process = subprocess.Popen(
+            [node, str(PROVIDER_SCRIPT), str(folder / "config.json")], stdout=subprocess.PIPE, stderr=log, cwd=REPO
+        )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 30)
         line = process.stdout.readline() if ready else b""
