@@ -28,6 +28,8 @@ BENCH_WORKLOADS = int(os.environ.get("BENCH_WORKLOADS", "20000" if QUICK else "1
 REFRESH_SIZES = [1000] if QUICK else [1000, int(os.environ.get("BENCH_REFRESH_WORKLOADS", "10000"))]
 RUNS = int(os.environ.get("BENCH_RUNS", "15" if QUICK else "25"))
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# BENCH_ONLY=pages: only the page cases (no kubesim, refresh or watcher), for fast iteration.
+ONLY_PAGES = os.environ.get("BENCH_ONLY", "") == "pages"
 
 
 def configure_django():
@@ -110,6 +112,9 @@ def main():
     )
     print(f"web process peak RSS during the page cases: {web_rss} MiB")
 
+    if ONLY_PAGES:
+        return finish(results, started)
+
     print("\nSimulated cluster (kubesim, its own process so its memory is its own)", flush=True)
     kubesim_args = ["--pods", "5000", "--selected", "1000", "--objects", "10000"] if QUICK else []
     subprocess.run([sys.executable, "-m", "kubesim.bench", *kubesim_args], check=True)  # noqa: S603
@@ -129,6 +134,10 @@ def main():
         results["watcher"] = [{"measure": measure, "figure": figure} for measure, figure in watch]
         print_table(f"The cluster watcher at {watch_size:,} workloads", ("measure", "figure"), watch)
 
+    return finish(results, started)
+
+
+def finish(results, started):
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
