@@ -7,7 +7,7 @@ import hashlib
 import re
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.models import Membership, MembershipSource, Role
@@ -42,6 +42,14 @@ def _free_username(claims: dict, issuer: str, subject: str) -> str:
 def user_for_claims(claims: dict, *, issuer: str):
     """The user of this issuer's subject, created at their first sign-in, with their name and
     e-mail as the provider now has them."""
+    try:
+        return _user_for_claims(claims, issuer=issuer)
+    except IntegrityError:
+        # Two first sign-ins of one person at once (two tabs): the other one made the user.
+        return _user_for_claims(claims, issuer=issuer)
+
+
+def _user_for_claims(claims: dict, *, issuer: str):
     subject = claims["sub"]
     User = get_user_model()
     with transaction.atomic():

@@ -76,6 +76,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
         if error:
             message = PROVIDER_ERRORS.get(error, "The identity provider refused the sign-in.")
             return sign_in_page(self.request, message, 401)
+        if getattr(self, "user", None) is not None and not self.user.is_active:
+            return sign_in_page(self.request, "Your devcenter account is disabled: ask a platform admin.", 403)
         return sign_in_page(self.request, "Sign-in did not complete: sign in again.", 400)
 
 

@@ -7,6 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from projects.models import Membership, MembershipSource, Role
 from sso.models import GroupMapping, Identity
+from tests.browser.accessibility import assert_accessible
 from tests.oidc.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,8 +16,10 @@ ALICE = {"preferred_username": "alice", "email": "alice@example.com", "given_nam
          "family_name": "Liddell", "groups": ["ml-team"]}
 
 
-def sign_in_at_provider(page, live_server, login="alice-sub"):
+def sign_in_at_provider(page, live_server, login="alice-sub", check_page=False):
     page.goto(f"{live_server.url}/accounts/login/")
+    if check_page:
+        assert_accessible(page)
     page.get_by_role("link", name="Sign in with Test provider").click()
     page.get_by_label("Login").fill(login)
     page.get_by_label("Password").fill(PASSWORD)
@@ -43,7 +46,7 @@ def test_sign_in_renewal_and_the_provider_session_ending(
     GroupMapping.objects.create(group="other-team", project=other_project, role=Role.MEMBER)
     openid_provider.set_accounts({"alice-sub": ALICE})
 
-    sign_in_at_provider(page, live_server)
+    sign_in_at_provider(page, live_server, check_page=True)
 
     # Signed in, with the group's project (its only one) and the group's role there.
     assert page.url == f"{live_server.url}/p/vision/workloads/"
