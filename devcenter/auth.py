@@ -23,6 +23,12 @@ class SignInForm(AuthenticationForm):
     keep_signed_in = forms.BooleanField(label="Keep me signed in", required=False)
 
 
+def workspace_hosts() -> set[str]:
+    """Hosts a sign-in may lead back to besides this one: the clusters' workspace base URLs."""
+    bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
+    return {urlsplit(base).netloc for base in bases}
+
+
 def sign_in_context() -> dict:
     """What the sign-in page needs beyond the form: the provider's name when single sign-on
     is configured (its button shows only then)."""
@@ -41,8 +47,7 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_success_url_allowed_hosts(self, request=None):
-        bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
-        return {*super().get_success_url_allowed_hosts(request), *(urlsplit(base).netloc for base in bases)}
+        return {*super().get_success_url_allowed_hosts(request), *workspace_hosts()}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **sign_in_context()}

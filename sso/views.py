@@ -10,9 +10,10 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from devcenter.auth import LOGIN_TEMPLATE, SignInForm, sign_in_context
+from devcenter.auth import LOGIN_TEMPLATE, SignInForm, sign_in_context, workspace_hosts
 from sso import discovery
 from sso.backend import ProviderBackend, SignInRefused
 from sso.config import provider
@@ -56,7 +57,14 @@ class StartSignInView(OIDCAuthenticationRequestView):
             logger.warning("OIDC provider unavailable: %s", error)
             return sign_in_page(request, f"{config.name} cannot be reached just now: sign in later.", 503)
         self.OIDC_RP_CLIENT_ID = config.client_id
-        return super().get(request)
+        response = super().get(request)
+        # As the password form does: `next` may also lead back to a workspace (the ingress sends
+        # anonymous visitors here), never elsewhere.
+        wanted = request.GET.get("next", "")
+        allowed = {request.get_host(), *workspace_hosts()}
+        safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts=allowed, require_https=request.is_secure())
+        request.session["oidc_login_next"] = wanted if safe else None
+        return response
 
 
 class CallbackView(OIDCAuthenticationCallbackView):

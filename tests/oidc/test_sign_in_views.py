@@ -36,6 +36,15 @@ def test_start_sends_pkce_state_and_nonce_to_the_discovered_endpoint(sso_setting
     assert client.session["oidc_states"][state]["nonce"] == nonce
 
 
+def test_next_may_lead_to_a_workspace_host_never_elsewhere(sso_settings, client, cluster):
+    cluster.workload_base_url = "https://ws.example.com"
+    cluster.save()
+    client.get("/oidc/authenticate/?next=https://ws.example.com/vision/nb/")
+    assert client.session["oidc_login_next"] == "https://ws.example.com/vision/nb/"
+    client.get("/oidc/authenticate/?next=https://evil.example.com/")
+    assert client.session["oidc_login_next"] is None
+
+
 def test_an_unreachable_provider_is_a_message_not_a_500(sso_settings, client):
     sso_settings.OIDC_ISSUER = "http://127.0.0.1:1"
     response = client.get("/oidc/authenticate/")
