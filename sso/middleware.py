@@ -28,10 +28,13 @@ class RenewSession(SessionRefresh):
         lambda self: discovery.metadata(provider().issuer).authorization_endpoint, lambda self, value: None
     )
     OIDC_RP_CLIENT_ID = property(lambda self: provider().client_id, lambda self, value: None)
+    # The same scopes as at sign-in, read when used: a renewal without the groups' scope would
+    # carry no groups, and take away every role they gave.
+    OIDC_RP_SCOPES = property(lambda self: import_from_settings("OIDC_RP_SCOPES"), lambda self, value: None)
 
     @staticmethod
     def get_settings(attr, *args):
-        if attr in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID"):
+        if attr in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_RP_CLIENT_ID", "OIDC_RP_SCOPES"):
             return None
         return import_from_settings(attr, *args)
 

@@ -40,8 +40,9 @@ def expire_renewal(page, live_server) -> None:
 
 
 def test_sign_in_renewal_and_the_provider_session_ending(
-    sso_settings, openid_provider, page, live_server, project, other_project, quota
+    sso_settings, openid_provider, page, live_server, project, other_project, quota, make_workload
 ):
+    make_workload(name="bert-training")
     GroupMapping.objects.create(group="ml-team", project=project, role=Role.ADMIN)
     GroupMapping.objects.create(group="other-team", project=other_project, role=Role.MEMBER)
     openid_provider.set_accounts({"alice-sub": ALICE})
@@ -61,6 +62,24 @@ def test_sign_in_renewal_and_the_provider_session_ending(
     page.wait_for_load_state("networkidle")
     assert page.url == f"{live_server.url}/p/vision/quotas/"
     assert session_of(page, live_server)["oidc_id_token_expiration"] > 0
+    assert Membership.objects.get(user=identity.user).role == Role.ADMIN  # the renewal's groups too
+
+    # An htmx request that must renew takes the whole page through the provider (HX-Redirect)
+    # and back to the page, instead of swapping the provider's answer into the table.
+    page.goto(f"{live_server.url}/p/vision/workloads/")
+    expire_renewal(page, live_server)
+    workloads_page = f"{live_server.url}/p/vision/workloads/"
+    with (
+        page.expect_response(lambda r: r.url == workloads_page and r.request.is_navigation_request()) as back,
+        page.expect_response(lambda r: r.status == 401 and "hx-redirect" in r.headers),
+    ):
+        page.get_by_label("Name").fill("bert")
+        page.get_by_label("Name").press("Enter")
+    assert back.value.status == 200
+    page.wait_for_load_state("networkidle")
+    assert page.url == workloads_page
+    assert session_of(page, live_server)["oidc_id_token_expiration"] > 0
+    assert page.get_by_role("heading", name="Workloads").is_visible()
 
     # The provider's session ends (its cookies gone): the next renewal signs the person out.
     page.context.clear_cookies(domain="127.0.0.1")
