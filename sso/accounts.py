@@ -92,13 +92,17 @@ def apply_group_roles(user, groups: set[str]) -> None:
             wanted[project_id] = role
     with transaction.atomic():
         current = {m.project_id: m for m in Membership.objects.select_for_update().filter(user=user)}
-        for project_id, membership in current.items():
-            if membership.source == MembershipSource.GROUP and project_id not in wanted:
-                membership.delete()
+        gone = [m.pk for project_id, m in current.items() if m.source == MembershipSource.GROUP and project_id not in wanted]
+        if gone:
+            Membership.objects.filter(pk__in=gone).delete()
+        Membership.objects.bulk_create([
+            Membership(user=user, project_id=project_id, role=role, source=MembershipSource.GROUP)
+            for project_id, role in wanted.items() if project_id not in current
+        ])
+        changed: dict[str, list[int]] = {}
         for project_id, role in wanted.items():
             membership = current.get(project_id)
-            if membership is None:
-                Membership.objects.create(user=user, project_id=project_id, role=role, source=MembershipSource.GROUP)
-            elif membership.source == MembershipSource.GROUP and membership.role != role:
-                membership.role = role
-                membership.save(update_fields=["role"])
+            if membership is not None and membership.source == MembershipSource.GROUP and membership.role != role:
+                changed.setdefault(role, []).append(membership.pk)
+        for role, pks in changed.items():
+            Membership.objects.filter(pk__in=pks).update(role=role)

@@ -4,7 +4,7 @@ each sign-in, taken back when the group goes, while roles given by hand stay."""
 import pytest
 
 from projects.members import change_role
-from projects.models import Membership, MembershipSource, Role
+from projects.models import Membership, MembershipSource, Project, Role
 from sso.accounts import apply_group_roles, groups_in, user_for_claims
 from sso.models import GroupMapping, Identity
 
@@ -75,3 +75,18 @@ def test_roles_given_by_hand_stay(make_user, project, other_project):
     apply_group_roles(user, set())
     roles = {m.project.name: (m.role, m.source) for m in Membership.objects.filter(user=user)}
     assert roles == {"sandbox": (Role.ADMIN, MembershipSource.MANUAL), "vision": (Role.ADMIN, MembershipSource.MANUAL)}
+
+
+@pytest.mark.parametrize("groups", [1, 20])
+def test_a_sign_in_costs_the_same_queries_for_1_or_20_groups(make_user, django_assert_max_num_queries, groups):
+    for number in range(groups):
+        project = Project.objects.create(name=f"p{number}", display_name=f"P{number}")
+        GroupMapping.objects.create(group=f"g{number}", project=project, role=Role.MEMBER)
+    claims = {"sub": "s-1", "preferred_username": "erin"}
+    with django_assert_max_num_queries(14):  # the first: the user, its identity, its memberships
+        user = user_for_claims(claims, issuer=ISSUER)
+        apply_group_roles(user, {f"g{number}" for number in range(groups)})
+    assert Membership.objects.filter(user=user).count() == groups
+    with django_assert_max_num_queries(9):
+        apply_group_roles(user_for_claims(claims, issuer=ISSUER), set())
+    assert not Membership.objects.filter(user=user).exists()
