@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('projects', '0007_membership_source'),
+        ('projects', '0008_membership_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

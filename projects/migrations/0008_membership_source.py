@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0006_cluster_skipped_objects'),
+        ('projects', '0007_cluster_in_cluster'),
     ]
 
     operations = [
