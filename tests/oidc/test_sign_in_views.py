@@ -7,8 +7,8 @@ import pytest
 
 from sso import discovery
 from sso.backend import ProviderBackend, SignInRefused
-from tests.oidc.conftest import CLIENT_ID, SIGNING_KID
 from tests.oidc.keys import id_token, rsa_key
+from tests.oidc.provider import CLIENT_ID, SIGNING_KID
 
 pytestmark = pytest.mark.django_db
 BACKEND = "sso.backend.ProviderBackend"

@@ -8,7 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from projects.models import Membership, MembershipSource, Role
 from sso.models import GroupMapping, Identity
 from tests.browser.accessibility import assert_accessible
-from tests.oidc.conftest import PASSWORD
+from tests.oidc.provider import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

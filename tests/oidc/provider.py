@@ -1,8 +1,8 @@
 """A real OpenID Provider (npm's oidc-provider, tests/oidc/provider.mjs) for the whole session,
-and devcenter configured to sign in with it."""
+and devcenter configured to sign in with it. The fixtures are made available to every test by
+tests/conftest.py (one provider process, whichever folders run)."""
 
 import json
-import os
 import select
 import shutil
 import subprocess
@@ -13,7 +13,6 @@ import pytest
 from django.utils.csp import CSP
 
 from sso import discovery
-from tests.browser.conftest import browser, page, viewport  # noqa: F401 (fixtures for the browser tests here)
 from tests.oidc.keys import private_jwk, rsa_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,5 +85,3 @@ def sso_settings(settings, openid_provider):
     yield settings
     discovery.forget()
 
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
