@@ -14,12 +14,26 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import render
 
 from projects.models import Cluster
+from sso.config import provider
 
-LOCKOUT_TEMPLATE = "registration/login.html"
+LOGIN_TEMPLATE = LOCKOUT_TEMPLATE = "registration/login.html"
 
 
 class SignInForm(AuthenticationForm):
     keep_signed_in = forms.BooleanField(label="Keep me signed in", required=False)
+
+
+def workspace_hosts() -> set[str]:
+    """Hosts a sign-in may lead back to besides this one: the clusters' workspace base URLs."""
+    bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
+    return {urlsplit(base).netloc for base in bases}
+
+
+def sign_in_context() -> dict:
+    """What the sign-in page needs beyond the form: the provider's name when single sign-on
+    is configured (its button shows only then)."""
+    config = provider()
+    return {"sso_provider": config.name if config else ""}
 
 
 class SignInView(LoginView):
@@ -33,8 +47,10 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_success_url_allowed_hosts(self, request=None):
-        bases = Cluster.objects.exclude(workload_base_url="").values_list("workload_base_url", flat=True)
-        return {*super().get_success_url_allowed_hosts(request), *(urlsplit(base).netloc for base in bases)}
+        return {*super().get_success_url_allowed_hosts(request), *workspace_hosts()}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **sign_in_context()}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -64,6 +80,7 @@ def lockout_response(request, original_response=None, credentials=None):
     minutes = lockout_minutes()
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     context = {
+        **sign_in_context(),
         "form": SignInForm(request, initial={"username": username}),
         "next": request.POST.get("next", ""),
         "lockout_minutes": minutes,

@@ -8,6 +8,7 @@ asked for, and then SECRET_KEY must be given.
 import importlib.util
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +16,7 @@ from django.utils.csp import CSP
 
 from devcenter.env import env_bool, env_int, env_labels, env_list, env_str
 from devcenter.secret_key import DEVELOPMENT_KEY, secret_key_weakness
+from sso.config import origin_of
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite, file queue, cache); a relative path is taken from the project folder.
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "projects",
     "workloads",
+    "sso",
 ]
 # The demo data and the embedded simulated clusters (`make run`, the tests) live in the repo's
 # `demo` app, which the product distribution does not ship.
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Single sign-on sessions go through the provider again now and then (docs/oidc.md).
+    "sso.middleware.RenewSession",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +135,7 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "sso.backend.ProviderBackend",
 ]
 # Sign-in throttling (django-axes), the same for the login page and the Django admin: after
 # LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
@@ -145,6 +151,38 @@ AXES_USERNAME_CALLABLE = "devcenter.auth.throttled_username"
 # A session lasts SESSION_COOKIE_AGE seconds (12 h); unless the person ticks "Keep me signed in"
 # it also ends when the browser closes (devcenter.auth.SignInView).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=60)
+
+# --- Single sign-on (OpenID Connect, docs/oidc.md) ------------------------------------
+# Unset OIDC_ISSUER: local accounts only. Local accounts stay either way (break-glass admins, the demo).
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM")
+# The name on the sign-in button ("Sign in with Keycloak"); unset: the issuer's host.
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME")
+if OIDC_ISSUER:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too")
+    _issuer_parts = urlsplit(OIDC_ISSUER)
+    if _issuer_parts.scheme != "https" and not (
+        _issuer_parts.scheme == "http" and _issuer_parts.hostname in ("127.0.0.1", "localhost", "::1")
+    ):
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// URL (http only on loopback); got {OIDC_ISSUER!r}")
+elif OIDC_RP_CLIENT_ID or OIDC_RP_CLIENT_SECRET:
+    raise ImproperlyConfigured("OIDC_CLIENT_ID and OIDC_CLIENT_SECRET need OIDC_ISSUER")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic: what providers expect by default
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_VERIFY_SSL = True
+OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600, minimum=1)
+# How often a single sign-on session goes through the provider again (silently while the
+# provider's own session lasts): an account disabled there is out within this time.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_SECONDS", 15 * 60, minimum=30)
+# Called by machines, not by a person's browser: never sent to the provider.
+OIDC_EXEMPT_URL_PATTERNS = [r"^/auth/workspace/$", r"^/(healthz|readyz|metrics)/?$", r"^/accounts/logout/$"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -195,7 +233,8 @@ _CONTENT_SECURITY_POLICY = {
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # Signing out of single sign-on posts here, then goes on to the provider's end-session page.
+    "form-action": [CSP.SELF, *([origin_of(OIDC_ISSUER)] if OIDC_ISSUER else [])],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_CSP = {} if DEBUG else _CONTENT_SECURITY_POLICY

@@ -34,8 +34,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role"]
-    list_filter = ["role", "project"]
+    list_display = ["user", "project", "role", "source"]
+    list_filter = ["role", "source", "project"]
     search_fields = ["user__username", "project__name"]
     autocomplete_fields = ["user", "project"]
 

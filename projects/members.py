@@ -6,7 +6,7 @@ other, and each is told what was actually stored.
 
 from django.db import transaction
 
-from projects.models import Membership, Project, Role
+from projects.models import Membership, MembershipSource, Project, Role
 
 
 class LastAdminError(Exception):
@@ -60,7 +60,9 @@ def change_role(project, membership_id: int, role: str) -> tuple[Membership, boo
         if role != Role.ADMIN:
             _refuse_if_last_admin(project, membership, "demote")
         membership.role = role
-        membership.save(update_fields=["role"])
+        # A role a person chose is theirs to keep: the next sign-in's group mapping leaves it.
+        membership.source = MembershipSource.MANUAL
+        membership.save(update_fields=["role", "source"])
     return membership, True
 
 

@@ -41,6 +41,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class MembershipSource(models.TextChoices):
+    """Who gave a membership: a person (kept until a person removes it) or a group mapping at
+    single sign-on (taken away at the next sign-in without the group)."""
+
+    MANUAL = "manual", "Given by hand"
+    GROUP = "group", "From a group mapping"
+
+
 class MembershipQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(project__in=Project.objects.for_user(user))
@@ -50,6 +58,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
     project = models.ForeignKey(Project, models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    source = models.CharField(max_length=10, choices=MembershipSource.choices, default=MembershipSource.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()

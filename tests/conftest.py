@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Cluster, Membership, Project, Quota, Role
+from tests.oidc.provider import openid_provider, sso_settings  # noqa: F401 (the test OpenID Provider)
 from workloads.cluster.manifests import WorkloadSpec
 from workloads.lifecycle.launch_spec import workload_spec
 from workloads.models import Workload, WorkloadType

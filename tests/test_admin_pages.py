@@ -7,7 +7,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 APP_MODELS = [
-    model for model in admin.site._registry if model._meta.app_label in {"projects", "workloads"}
+    model for model in admin.site._registry if model._meta.app_label in {"projects", "workloads", "sso"}
 ]
 
 # Derived tables the database keeps (triggers): an admin page would invite hand edits that
@@ -18,7 +18,7 @@ DERIVED_MODELS = {"workloads.WorkloadCount"}
 def test_every_model_of_ours_is_registered():
     from django.apps import apps
 
-    ours = {m for m in apps.get_models() if m._meta.app_label in {"projects", "workloads"}}
+    ours = {m for m in apps.get_models() if m._meta.app_label in {"projects", "workloads", "sso"}}
     assert {m._meta.label for m in ours - set(APP_MODELS)} == DERIVED_MODELS
     assert not {m._meta.label for m in APP_MODELS} & DERIVED_MODELS
 

@@ -1,0 +1,1 @@
+"""Single sign-on: OpenID Connect sign-in (mozilla-django-oidc) beside the local accounts."""
