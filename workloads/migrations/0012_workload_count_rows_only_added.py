@@ -99,7 +99,7 @@ def restore_sqlite_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("workloads", "0010_workload_project_type_id_index"),
+        ("workloads", "0011_why_and_events"),
     ]
 
     operations = [
