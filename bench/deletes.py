@@ -21,6 +21,8 @@ from pathlib import Path
 
 import django
 
+from bench.processes import database_url, peak_rss_mib
+
 DELETES = int(os.environ.get("BENCH_DELETES", "1000"))
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))  # as `make run` starts it
@@ -37,32 +39,6 @@ def main(argv=None) -> None:
         print(f"\n{size:,} workloads")
         for label, value in bench(size):
             print(f"  {label:<44} {value}")
-
-
-def peak_rss_mib(pid: int) -> dict[int, float]:
-    """VmHWM (peak resident set) of a process and its children, MiB by pid."""
-    peaks = {}
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[current] = int(line.split()[1]) / 1024
-        pending.extend(int(child) for child in children)
-    return peaks
-
-
-def database_url() -> str:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_worker() -> subprocess.Popen:
