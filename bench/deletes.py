@@ -73,6 +73,15 @@ def point_app_at(url: str) -> None:
     app.amqp._producer_pool = None
 
 
+def rss_summary(pid: int) -> str:
+    peaks = peak_rss_mib(pid)
+    children = [mib for child, mib in peaks.items() if child != pid]
+    return (
+        f"{max(children or [0]):.0f} MiB largest pool process, {peaks.get(pid, 0):.0f} MiB main"
+        f" ({len(children)} pool processes)"
+    )
+
+
 def wait_until(predicate, timeout: float, interval: float = 0.1) -> float:
     started = time.perf_counter()
     while not predicate() and time.perf_counter() - started < timeout:
@@ -101,6 +110,7 @@ def bench(size: int, deletes: int = DELETES):
             send_each(task_names.REFRESH_CLUSTER, [(cluster.id,)])
             seconds = wait_until(refreshed, timeout=300)
             yield "refresh through the worker (all new)", f"{seconds:.2f} s (worker start included)"
+            yield "worker peak RSS after it", rss_summary(worker.pid)
 
             ids = list(Workload.objects.filter(cluster=cluster).order_by("id").values_list("id", flat=True)[:deletes])
             sim.reset_requests()
@@ -114,13 +124,7 @@ def bench(size: int, deletes: int = DELETES):
                 f"{seconds:.1f} s ({done.count():,} Deleted, {len(ids) / seconds:.0f}/s,"
                 f" {sim.requests.count(method='DELETE'):,} DELETE calls)",
             )
-            peaks = peak_rss_mib(worker.pid)
-            children = [mib for pid, mib in peaks.items() if pid != worker.pid]
-            yield (
-                f"worker peak RSS at {size:,} workloads",
-                f"{max(children or [0]):.0f} MiB largest pool process, {peaks.get(worker.pid, 0):.0f} MiB main,"
-                f" {sum(peaks.values()):.0f} MiB in all ({len(children)} pool processes)",
-            )
+            yield f"worker peak RSS at {size:,} workloads, after the deletes", rss_summary(worker.pid)
         finally:
             errors = stop_worker(worker)
             if worker.returncode not in (0, -signal.SIGTERM):

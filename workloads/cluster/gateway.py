@@ -159,7 +159,7 @@ def _read_json(response) -> dict:
         response.release_conn()
 
 
-def _read_list_page(response) -> dict:
+def _read_list_page(response, kind: Kind) -> dict:
     """A LIST page holding only what `_slim` keeps (`list_decoding`); a page of another shape
     is read whole, so that `_list_all` can say which items it cannot hold."""
     try:
@@ -167,7 +167,7 @@ def _read_list_page(response) -> dict:
     finally:
         response.release_conn()
     try:
-        return decode_page(body)
+        return decode_page(body, kind.keep_spec)
     except PageShapeError:
         return json.loads(body or b"{}")
 
@@ -305,7 +305,7 @@ class ClusterGateway:
             response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(
                 **options
             )
-        return _read_list_page(response)
+        return _read_list_page(response, kind)
 
     def _list_all(
         self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None, listed=None
