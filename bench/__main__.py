@@ -152,6 +152,10 @@ def main():
         print_table(f"The Celery worker (its own process) at {CLUSTER_SIZE:,} workloads", ("measure", "figure"),
                     deletes)
 
+    return finish(results, started)
+
+
+def finish(results, started):
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"

@@ -97,7 +97,7 @@ def insert_workloads(project, cluster, user, first, last):
             SELECT i,
                    (%(statuses)s::text[])[1 + (i * 104729) %% 100] AS status,
                    now() - make_interval(secs => i * 2.5) AS created_at
-            FROM generate_series(%(first)s, %(last)s) AS i
+            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i  -- bigint: i * 104729 overflows int past 20,504
         ) AS numbered
     """  # noqa: S608 - names come from the model; values are parameters
     with connection.cursor() as cursor:

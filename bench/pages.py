@@ -36,14 +36,22 @@ class Case:
     per_page: int = 25
     htmx: bool = False
     exclude_deleted: bool = True
+    # Reached by Next (a keyset cursor) this many rows deep: the URL and floor are made at run time.
+    cursor_depth: int = 0
+    keyset: tuple = ()  # (created_at, id) of the row the cursor starts after (floor_render's filter)
 
 
 def cases(total):
-    deep_page = max(1, min(total // 25 - 1, 1000))
+    from django.conf import settings
+
+    # page=N stops at WORKLOADS_MAX_PAGE (an OFFSET); deeper is Next's keyset cursor.
+    deep_page = max(1, min(total // 25 - 1, settings.WORKLOADS_MAX_PAGE))
+    cursor_depth = max(25, min(40_000, int(total * 0.75)))
     return [
         Case("first page", ""),
-        Case("page 200", "page=200", offset=199 * 25),
+        Case("page 100", "page=100", offset=99 * 25),
         Case(f"page {deep_page} (deepest by page=)", f"page={deep_page}", offset=(deep_page - 1) * 25),
+        Case(f"row {cursor_depth:,} by Next (cursor)", "", cursor_depth=cursor_depth),
         Case("status=running", "status=running", where={"status": "running"}, exclude_deleted=False),
         Case("two types", "type=workspace&type=inference", where={"type__in": ["workspace", "inference"]}),
         Case("name contains", "name=00042", where={"name__icontains": "00042"}),
@@ -73,13 +81,38 @@ def time_page(client, url, htmx, runs):
     return timings, len(queries.captured_queries), len(response.content)
 
 
+def with_cursor(project, case):
+    """`case` with the URL of the page after row `cursor_depth` (newest first), as Next makes it."""
+    from dataclasses import replace
+    from urllib.parse import urlencode
+
+    from django.http import QueryDict
+
+    from workloads.models import Workload
+    from workloads.status import WorkloadStatus
+    from workloads.web.cursor import Cursor, encode, view_digest
+    from workloads.web.filters import WorkloadFilterSet
+
+    visible = Workload.objects.filter(project=project).exclude(status=WorkloadStatus.DELETED)
+    created_at, pk = visible.order_by("-created_at", "-id").values_list("created_at", "id")[case.cursor_depth - 1]
+    filterset = WorkloadFilterSet(QueryDict(""), queryset=visible)
+    filterset.is_valid()
+    digest = view_digest(project.pk, filterset.form.cleaned_data, "")
+    cursor = encode(Cursor(created_at.isoformat(), pk, case.cursor_depth // case.per_page + 1), digest)
+    return replace(case, query=urlencode({"cursor": cursor}), keyset=(created_at, pk))
+
+
 def floor_render(project, case):
+    from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
+
     from workloads.models import Workload
     from workloads.status import WorkloadStatus
 
     rows = Workload.objects.filter(project=project, **case.where)
     if case.exclude_deleted:
         rows = rows.exclude(status=WorkloadStatus.DELETED)
+    if case.keyset:
+        rows = rows.filter(TupleLessThan(Tuple("created_at", "id"), case.keyset))
     rows = rows.order_by(*case.order).values_list(*FLOOR_COLUMNS)
     sql, params = rows[case.offset: case.offset + case.per_page + 1].query.sql_with_params()
     with connection.cursor() as cursor:
@@ -106,6 +139,8 @@ def bench_pages(project, user, total, runs):
     base = f"/p/{project.name}/workloads/"
     results = []
     for case in cases(total):
+        if case.cursor_depth:
+            case = with_cursor(project, case)  # noqa: PLW2901 - the same case, its URL made now
         url = f"{base}?{case.query}" if case.query else base
         timings, queries, html_bytes = time_page(client, url, case.htmx, runs)
         floor = time_floor(project, case, runs)

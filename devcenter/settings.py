@@ -301,8 +301,9 @@ LIVE_UPDATES_MAX_SECONDS = env_int("LIVE_UPDATES_MAX_SECONDS", 600, minimum=1)
 LOGS_MAX_LINES = 5000
 WORKLOADS_PAGE_SIZES = (25, 50, 100)
 WORKLOADS_MAX_PAGE_SIZE = 100
-# The deepest page (an OFFSET of at most this many pages): deeper ones are refused with a message.
-WORKLOADS_MAX_PAGE = 1000
+# The deepest page=N (an OFFSET of at most this many pages, for shallow links): deeper ones are
+# refused with a message; Previous/Next use a keyset cursor and go as deep as the list.
+WORKLOADS_MAX_PAGE = 200
 # Rows of one CSV export of the Workloads page (streamed; the page states the cap).
 WORKLOADS_EXPORT_MAX_ROWS = env_int("WORKLOADS_EXPORT_MAX_ROWS", 10_000, minimum=1)
 

@@ -10,12 +10,17 @@ APP_MODELS = [
     model for model in admin.site._registry if model._meta.app_label in {"projects", "workloads"}
 ]
 
+# Derived tables the database keeps (triggers): an admin page would invite hand edits that
+# make them wrong.
+DERIVED_MODELS = {"workloads.WorkloadCount"}
+
 
 def test_every_model_of_ours_is_registered():
     from django.apps import apps
 
     ours = {m for m in apps.get_models() if m._meta.app_label in {"projects", "workloads"}}
-    assert ours == set(APP_MODELS)
+    assert {m._meta.label for m in ours - set(APP_MODELS)} == DERIVED_MODELS
+    assert not {m._meta.label for m in APP_MODELS} & DERIVED_MODELS
 
 
 @pytest.mark.parametrize("model", APP_MODELS, ids=lambda m: m._meta.label)

@@ -36,6 +36,12 @@ def status_lifecycle_rank():
     )
 
 
+def status_rank(status) -> int:
+    """The rank status_lifecycle_rank() gives `status`, computed in Python (a cursor's key)."""
+    values = WorkloadStatus.values
+    return values.index(status) if status in values else len(values)
+
+
 class Workload(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="workloads")
     cluster = models.ForeignKey("projects.Cluster", models.PROTECT, related_name="workloads")
@@ -109,6 +115,8 @@ class Workload(models.Model):
             models.Index(fields=["project", "requested_cpu_millicores", "id"], name="workload_project_cpu"),
             models.Index(fields=["project", "requested_memory_bytes", "id"], name="workload_project_memory"),
             models.Index(fields=["project", "cluster", "id"], name="workload_project_cluster"),
+            # Sort by type: (type, id) as the ordering and a cursor compare it (migration 0010).
+            models.Index(fields=["project", "type", "id"], name="workload_project_type_id"),
             models.Index(models.F("project"), status_lifecycle_rank(), models.F("id"), name="workload_project_lifecycle"),
             # Small: only rows waiting for a create or a delete (resend_lost_tasks' candidates).
             models.Index(
@@ -224,3 +232,28 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.workload}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class WorkloadCount(models.Model):
+    """How many workloads a project holds per (type, status): the Workloads page's filter counts
+    and its pager's total in one small read, instead of a grouped COUNT over the project's rows
+    (~60 ms at 300k, growing with the project).
+
+    Kept by database triggers on every INSERT, UPDATE and DELETE of workloads (migration 0009),
+    so bulk SQL, `QuerySet.update()` and raw statements keep it right as the ORM does. No
+    foreign key constraint: a project's deletion removes its workloads first, and rows at 0
+    are harmless.
+    """
+
+    project = models.ForeignKey(Project, models.DO_NOTHING, db_constraint=False, related_name="+")
+    type = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "type", "status"], name="workloadcount_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}/{self.type}/{self.status}: {self.n}"

@@ -77,11 +77,15 @@ def test_per_page_is_capped_to_the_choices(member_client, list_url, project, clu
 
 
 def test_no_count_query_over_the_table(member_client, list_url, make_workload):
-    """The one count is the filter's grouped one (an index-only scan of (project, type, status)),
-    which also gives the pager its total: never a plain COUNT(*) of the rows."""
+    """The pager's total comes from the counter table (WorkloadCount); a name filter adds the
+    filter's grouped count: never a plain COUNT(*) of the rows."""
     make_workload()
     with CaptureQueriesContext(connection) as queries:
         member_client.get(list_url)
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert any("workloads_workloadcount" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        member_client.get(list_url, {"name": "w"})
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "GROUP BY" in counts[0]
 
@@ -97,7 +101,7 @@ def test_pager_links_keep_filters_and_sort(member_client, list_url, make_workloa
     for i in range(30):
         make_workload(name=f"w{i}")
     html = member_client.get(list_url, {"name": "w", "sort": "name"}).content.decode()
-    assert 'href="?name=w&amp;sort=name&amp;page=2"' in html
+    assert 'href="?name=w&amp;sort=name&amp;cursor=' in html  # Next goes on by keyset cursor
 
 
 @pytest.mark.parametrize("page", ["100000000000000000000", "9223372036854775807", "1" * 4400])
@@ -108,7 +112,7 @@ def test_a_page_deeper_than_the_limit_is_refused_with_a_message(member_client, l
     assert response.status_code == 200
     assert names(response) == ["only"]
     if len(page) < 4300:  # longer is not a number to Python's int(): page 1, nothing to explain
-        assert "is deeper than this list goes (page 1000)" in response.content.decode()
+        assert "is deeper than page numbers go (page 200): use Next" in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["-5", "99"])
@@ -120,15 +124,15 @@ def test_a_page_out_of_range_says_so(member_client, list_url, make_workload, pag
     assert f"Page {page} is out of range. Showing page 1." in response.content.decode()
 
 
-def test_the_deepest_page_has_no_next(member_client, list_url, make_workload, settings):
+def test_past_the_deepest_page_number_next_goes_on_by_cursor(member_client, list_url, make_workload, settings):
     settings.WORKLOADS_MAX_PAGE = 2
     for i in range(60):
         make_workload(name=f"w{i:02d}")
     second = member_client.get(list_url, {"page": 2, "sort": "name"})
     assert names(second)[0] == "w25"
-    assert 'rel="next"' not in second.content.decode()
+    assert 'rel="next" href="?sort=name&amp;cursor=' in second.content.decode()
     third = member_client.get(list_url, {"page": 3})
-    assert "is deeper than this list goes (page 2)" in third.content.decode()
+    assert "is deeper than page numbers go (page 2): use Next" in third.content.decode()
 
 
 def test_pages_within_range_say_nothing(member_client, list_url, make_workload):
@@ -179,7 +183,7 @@ def test_per_page_choice_is_kept_in_the_url_and_the_select(member_client, list_u
     assert len(rows_of(html)) == 50
     assert '<option value="50" selected>50</option>' in html
     assert '<select id="per_page" name="per_page" form="filters">' in html  # the filters' request sends it
-    assert 'href="?per_page=50&amp;page=2"' in html
+    assert 'href="?per_page=50&amp;cursor=' in html
 
 
 def rows_of(html):

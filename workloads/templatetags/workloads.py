@@ -2,7 +2,7 @@
 
 from django import template
 
-from workloads.web import display, links
+from workloads.web import cells, display, links
 
 register = template.Library()
 
@@ -35,11 +35,10 @@ def workspace_link(workload):
     return links.workspace_link(workload)
 
 
-@register.inclusion_tag("workloads/_refreshed.html")
+@register.simple_tag
 def refreshed(at, status=""):
-    """"refreshed 12 s ago", marked stale after three refresh intervals (never for a status
-    that is final: a Deleted workload's status cannot go out of date)."""
-    return {"at": at, "ago": display.ago(at), "stale": display.is_stale(at) and status not in display.FINAL_STATUSES}
+    """"refreshed 12 s ago" (the status cell's, workloads.web.cells)."""
+    return cells.refreshed(at, status)
 
 
 @register.simple_tag

@@ -3,7 +3,7 @@ workspace, offered only when it answers."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -45,9 +45,19 @@ ROUTING_KINDS = {"has_service": "Service", "has_ingress": "Ingress"}
 
 
 def with_workspace_routes(queryset):
-    """`queryset` annotated with what `workspace_link` needs to know whether a URL answers."""
+    """`queryset` annotated with what `workspace_link` needs to know whether a URL answers.
+
+    Only a Running workload of a type with a URL looks its components up (CASE short-circuits):
+    PostgreSQL computes the select list of every row an OFFSET skips, and two EXISTS per skipped
+    row made page 200 cost 45 ms instead of 5.
+    """
+    opened = Q(status=WorkloadStatus.RUNNING, type__in=[value for value in WorkloadType.values if has_url(value)])
     return queryset.annotate(**{
-        flag: Exists(Component.objects.filter(workload=OuterRef("pk"), kind=kind, state=ComponentState.COMPLETED))
+        flag: Case(
+            When(opened, then=Exists(Component.objects.filter(
+                workload=OuterRef("pk"), kind=kind, state=ComponentState.COMPLETED))),
+            default=Value(False), output_field=BooleanField(),
+        )
         for flag, kind in ROUTING_KINDS.items()
     })
 

@@ -1,14 +1,22 @@
 """Pagination of the Workloads page: fixed page sizes, a cap, a deepest page, no COUNT(*) over the table.
 
 django-tables2 reads `?per_page=` unbounded; every paginator of the page goes through
-`page_size()` so no request can ask for more rows than WORKLOADS_MAX_PAGE_SIZE. Pages are
-OFFSETs: each is slower than the one before, and a page number past what PostgreSQL's bigint
-OFFSET holds was a 500. So pages stop at WORKLOADS_MAX_PAGE.
+`page_size()` so no request can ask for more rows than WORKLOADS_MAX_PAGE_SIZE.
+
+Two ways to a page: `page=N` is an OFFSET, each slower than the one before (and a number past
+PostgreSQL's bigint OFFSET was a 500), so it stops at WORKLOADS_MAX_PAGE, for shallow links;
+Previous/Next carry a keyset cursor (web/cursor.py), as fast at any depth.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import EmptyPage
 from django_tables2.paginators import LazyPaginator
+
+from workloads.web import cursor as cursors
 
 
 def page_sizes() -> tuple[int, ...]:
@@ -58,13 +66,57 @@ class CappedLazyPaginator(LazyPaginator):
         except EmptyPage as error:
             self.out_of_range = self.explain(number, error)
             raise
-        # No "Next" from the deepest page.
-        self._num_pages = min(self._num_pages, self.max_page)
-        return page
+        return page  # Next goes on by cursor past the deepest page number
 
     def explain(self, number, error) -> str:
         shown = str(number) if len(str(number)) <= 20 else f"{str(number)[:20]}…"
         if isinstance(error, PageTooDeep):
-            return (f"Page {shown} is deeper than this list goes (page {self.max_page}): narrow the filters "
-                    "or sort the other way to reach those workloads. Showing page 1.")
+            return (f"Page {shown} is deeper than page numbers go (page {self.max_page}): use Next, narrow "
+                    "the filters or sort the other way to reach those workloads. Showing page 1.")
         return f"Page {shown} is out of range. Showing page 1."
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: object  # a field name or an expression (the status's lifecycle rank)
+    value: Callable  # record -> the key's value as a cursor carries it (JSON-friendly)
+    descending: bool
+
+
+def json_key(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@dataclass
+class KeysetPaginator:
+    """What the pager reads of a paginator (its page size) for a page reached by a cursor."""
+
+    per_page: int
+    out_of_range: str = ""
+
+    @property
+    def max_page(self) -> int:
+        return settings.WORKLOADS_MAX_PAGE
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    number: int
+    more: bool  # rows beyond this page in the direction the cursor went
+    backwards: bool
+
+    def has_next(self) -> bool:
+        return self.backwards or self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def keyset_page(ordered, key: SortKey, cursor, per_page):
+    """-> (page, records): the `per_page` rows of `ordered` past `cursor`, in reading order;
+    one query of per_page + 1 rows (the extra one says whether there are more)."""
+    rows = list(cursors.after(ordered, key.expression, cursor, key.descending)[: per_page + 1])
+    more, rows = len(rows) > per_page, rows[:per_page]
+    if cursor.backwards:
+        rows.reverse()
+    return KeysetPage(cursor.number, more, cursor.backwards), rows

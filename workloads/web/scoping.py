@@ -1,7 +1,7 @@
-"""What a request may see: the project's workloads as the user may see them, and its clusters."""
+"""What a request may see: the project's workloads as the user may see them (its clusters come
+with the project's access, projects/access.py)."""
 
 from projects.access import ProjectMixin
-from projects.models import Cluster
 from workloads.models import Workload
 
 
@@ -12,12 +12,3 @@ class WorkloadScopedMixin(ProjectMixin):
 
     def scoped_workloads(self):
         return Workload.objects.for_user(self.request.user).filter(project=self.project)
-
-
-def project_clusters(project):
-    """The clusters the project has a quota on (one query)."""
-    return list(
-        Cluster.objects.filter(quotas__project=project)
-        .only("id", "name", "display_name", "reachable", "unreachable_since", "last_refreshed_at")
-        .order_by("name")
-    )

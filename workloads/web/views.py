@@ -20,11 +20,11 @@ from workloads.lifecycle.queueing import enqueue_each_after_commit
 from workloads.models import Workload
 from workloads.web import export
 from workloads.web.counts import filter_counts
+from workloads.web.cursor import BadCursor, decode, view_digest
 from workloads.web.filters import DEFAULT_STATUSES, WorkloadFilterSet
 from workloads.web.links import list_url
 from workloads.web.live import IN_FLIGHT_STATUSES, shown_row_ids
 from workloads.web.pagination import CappedLazyPaginator, page_sizes
-from workloads.web.scoping import project_clusters
 from workloads.web.tables import WorkloadTable, list_queryset
 
 
@@ -48,7 +48,21 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         return list_queryset(self.request.user, self.project)
 
     def get_table_kwargs(self):
-        return {"project": self.project}
+        return {"project": self.project, **self.read_cursor()}
+
+    def read_cursor(self):
+        """The page's keyset cursor for this view (project, filters, sort); a bad one leaves a
+        message in `cursor_error` (the page answers 400 and shows the first page)."""
+        valid = self.filterset.is_valid()
+        digest = view_digest(self.project.pk, self.filterset.form.cleaned_data if valid else {},
+                             self.request.GET.get("sort", ""))
+        text, cursor = self.request.GET.get("cursor", ""), None
+        if text:
+            try:
+                cursor = decode(text, digest)
+            except BadCursor as error:
+                self.cursor_error = f"This page link cannot be followed: {error}. Showing the first page."
+        return {"cursor": cursor, "view_digest": digest}
 
     def get_table_pagination(self, table):
         return {"paginator_class": CappedLazyPaginator, "per_page": page_sizes()[0]}
@@ -58,19 +72,24 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
             filterset = self.get_filterset(self.get_filterset_class())
             rows = filterset.qs if filterset.is_valid() else Workload.objects.none()
             return export.csv_response(rows, project=self.project, order_by=request.GET.getlist("sort"))
-        return super().get(request, *args, **kwargs)
+        self.cursor_error = ""
+        response = super().get(request, *args, **kwargs)
+        if self.cursor_error:
+            response.status_code = 400
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        clusters = project_clusters(self.project)
+        clusters = self.access.clusters
         context["unreachable_clusters"] = [cluster for cluster in clusters if not cluster.reachable]
         context["is_filtered"] = self.filterset.is_filtered
         context["default_statuses"] = DEFAULT_STATUSES
         # Only a swapped fragment sends the filter form's counts out of band (a full page has them).
         context["counts_out_of_band"] = wants_fragment(self.request)
         context["export_max_rows"] = f"{settings.WORKLOADS_EXPORT_MAX_ROWS:,}"
+        context["cursor_error"] = self.cursor_error
         # One grouped query: the counts beside each filter choice and the pager's total.
-        context["counts"] = counts = filter_counts(self.filterset)
+        context["counts"] = counts = filter_counts(self.filterset, self.project)
         # render_table renders with the table alone: what its pager and empty state say rides on it.
         table = context["table"]
         table.filter_counts, table.is_filtered = counts, self.filterset.is_filtered
@@ -78,8 +97,7 @@ class WorkloadListView(FragmentMixin, ProjectMixin, SingleTableMixin, FilterView
         if counts is not None and paginator is not None:
             table.page_count = max(1, -(-counts.total // paginator.per_page))
         context.update(self.refresh_state(clusters))
-        page = getattr(context["table"], "page", None)
-        records = [row.record for row in page.object_list] if page is not None else []
+        records = getattr(table, "page_records", [])
         kept = self.kept_rows({record.pk for record in records})
         if kept:
             context["kept_table"] = WorkloadTable(kept, project=self.project, template_name="workloads/_kept_rows.html")
@@ -117,7 +135,7 @@ class RefreshView(ProjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         requested_at = timezone.now()
-        cluster_ids = [cluster.id for cluster in project_clusters(self.project)]
+        cluster_ids = [cluster.id for cluster in self.access.clusters]
         # A broker that is down must not fail the page: beat refreshes every cluster anyway.
         enqueue_each_after_commit(task_names.REFRESH_CLUSTER, cluster_ids)
         # The view the person was looking at (filters, sort, page), sent along by the form.
