@@ -75,9 +75,9 @@ def bench_refresh(sizes):
 
     rows = []
     for size in sizes:
-        for label, api_calls, queries, seconds in bench(size):
+        for label, api_calls, queries, seconds, cpu in bench(size):
             rows.append({"workloads": size, "refresh": label, "api_calls": api_calls,
-                         "queries": queries, "seconds": round(seconds, 2)})
+                         "queries": queries, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)})
     return rows
 
 
@@ -132,9 +132,9 @@ def main():
         refreshes = bench_refresh(REFRESH_SIZES)
         results["refresh"] = refreshes
         print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete)",
-                    ("workloads", "refresh", "API calls", "SQL queries", "wall time"),
-                    [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["queries"], f"{r['seconds']} s")
-                     for r in refreshes])
+                    ("workloads", "refresh", "API calls", "SQL queries", "wall time", "CPU (kubesim's included)"),
+                    [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["queries"], f"{r['seconds']} s",
+                      f"{r['cpu_seconds']} s") for r in refreshes])
 
     if wanted("watch") and not os.environ.get("BENCH_SKIP_WATCH"):
         if QUICK:  # fewer samples and a shorter idle window: QUICK must stay under 90 s in all
