@@ -57,6 +57,9 @@ if importlib.util.find_spec("demo") is not None:
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    # /healthz, /readyz, /metrics: first, so probes cost no session, host check or redirect.
+    "devcenter.operations.OperationsEndpointsMiddleware",
+    "devcenter.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Static files are answered here, before sessions: they never carry Cache-Control: private.
@@ -151,6 +154,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# STATIC_HASHED_NAMES=1 (the image sets it, after `collectstatic`): WhiteNoise serves
+# compressed files under content-hashed names, cached for a year. Off by default, so `make run`
+# and the tests need no `collectstatic` (the manifest would be missing).
+STATIC_HASHED_NAMES = env_bool("STATIC_HASHED_NAMES", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_HASHED_NAMES
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # Security: strict unless DEBUG (make run) says otherwise.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
@@ -318,6 +333,17 @@ WORKSPACE_AUTH_URL = env_str("WORKSPACE_AUTH_URL")
 # The sign-in page as browsers reach it, where the controller sends an anonymous visitor.
 WORKSPACE_SIGNIN_URL = env_str("WORKSPACE_SIGNIN_URL")
 WORKSPACE_INGRESS_CLASS = env_str("WORKSPACE_INGRESS_CLASS")
+
+# --- Operations (README "Operate") ------------------------------------------------------
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# A Celery worker (which has no web server) serves its metrics on this port; 0: it does not.
+METRICS_PORT = env_int("METRICS_PORT", 0, minimum=0)
+# The worker touches this file every WORKER_HEARTBEAT_SECONDS from its event loop;
+# `manage.py probe worker|watcher` fails when a file is older than HEARTBEAT_STALE_SECONDS.
+WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE") or str(VAR_DIR / "celery_worker.heartbeat")
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-clusters": {

@@ -46,6 +46,7 @@ class ClusterAdmin(admin.ModelAdmin):
         "name",
         "api_url",
         "context",
+        "in_cluster",
         "reachable",
         "last_seen_at",
         "capacity_gpu",

@@ -74,7 +74,8 @@ class ClusterQuerySet(models.QuerySet):
 
 
 class Cluster(models.Model):
-    """A Kubernetes cluster, reached by a kubeconfig context or an API URL with a token."""
+    """A Kubernetes cluster, reached by a kubeconfig context, an API URL with a token, or (the
+    cluster devcenter runs in) its pod's service account."""
 
     name = models.CharField(max_length=63, unique=True, validators=[dns_label_validator])
     display_name = models.CharField(max_length=100, blank=True)
@@ -83,6 +84,12 @@ class Cluster(models.Model):
     kubeconfig = models.CharField(max_length=500, blank=True, help_text="Path to a kubeconfig file.")
     context = models.CharField(max_length=200, blank=True, help_text="Context in the kubeconfig.")
     verify_ssl = models.BooleanField(default=True)
+    in_cluster = models.BooleanField(
+        "this cluster",
+        default=False,
+        help_text="devcenter runs in this cluster: use its pod's service account (token and CA) "
+        "instead of a kubeconfig or a token.",
+    )
     workload_base_url = models.URLField(
         blank=True, help_text="Where workspaces are published, e.g. https://ws.example.com"
     )
@@ -109,8 +116,14 @@ class Cluster(models.Model):
         return self.display_name or self.name
 
     def clean(self):
-        if not self.kubeconfig and not self.api_url:
-            raise ValidationError("Give either a kubeconfig (and context) or an API URL with a token.")
+        if self.in_cluster and (self.kubeconfig or self.api_url or self.token):
+            raise ValidationError(
+                "This cluster is reached with the pod's service account: leave the kubeconfig, API URL and token empty."
+            )
+        if not self.in_cluster and not self.kubeconfig and not self.api_url:
+            raise ValidationError(
+                "Give either a kubeconfig (and context), an API URL with a token, or tick \"this cluster\"."
+            )
 
 
 class Quota(models.Model):

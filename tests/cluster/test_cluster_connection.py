@@ -153,7 +153,7 @@ def test_a_context_the_kubeconfig_does_not_have_is_unreachable_with_the_reason(k
 
 
 def test_a_cluster_row_without_kubeconfig_or_url_is_unreachable_with_the_reason():
-    row = SimpleNamespace(name="empty", api_url="", token="", kubeconfig="", context="", verify_ssl=True)
+    row = SimpleNamespace(name="empty", api_url="", token="", kubeconfig="", context="", verify_ssl=True, in_cluster=False)
     with pytest.raises(ClusterUnreachable, match="set a kubeconfig or an api_url"):
         ClusterGateway.for_cluster(row)
 

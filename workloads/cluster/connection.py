@@ -1,7 +1,9 @@
 """How to reach one cluster's API, and the one place a kubernetes ApiClient is built.
 
 `api_client(connection)` returns a client that:
-- authenticates from a kubeconfig (+ context) or from an API URL + bearer token; an explicit
+- authenticates from the pod's service account when devcenter runs in the cluster
+  (`in_cluster`: KUBERNETES_SERVICE_HOST/PORT, the token and CA the kubelet mounts, re-read
+  as the token rotates), from a kubeconfig (+ context) or from an API URL + bearer token; an explicit
   token replaces whatever credentials the kubeconfig holds (token, client certificate, basic
   auth, an exec or auth-provider plugin);
 - never retries in urllib3 (our Celery tasks own retries and their back-off);
@@ -22,8 +24,12 @@ from dataclasses import dataclass
 import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from kubernetes.config.incluster_config import InClusterConfigLoader
 
 from .errors import ClusterUnreachable
+
+# Where the kubelet mounts a pod's service account; DEVCENTER_SERVICE_ACCOUNT_DIR moves it (tests).
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,11 @@ class ClusterConnection:
     request_timeout: tuple[float, float] = (3, 20)  # (connect, read) seconds
     qps: float = 50
     burst: int = 100
+    in_cluster: bool = False  # the cluster devcenter runs in: the pod's service account
 
     def __post_init__(self):
-        if not self.kubeconfig and not self.api_url:
-            raise ValueError(f"cluster {self.name!r}: set a kubeconfig or an api_url")
+        if not self.in_cluster and not self.kubeconfig and not self.api_url:
+            raise ValueError(f"cluster {self.name!r}: set a kubeconfig or an api_url, or in_cluster")
         if self.qps <= 0 or self.burst < 1:
             raise ValueError(f"cluster {self.name!r}: qps must be > 0 and burst >= 1")
 
@@ -57,6 +64,7 @@ class ClusterConnection:
             kubeconfig=cluster.kubeconfig,
             context=cluster.context,
             verify_ssl=cluster.verify_ssl,
+            in_cluster=cluster.in_cluster,
         )
 
     def __repr__(self):  # never print the token
@@ -156,6 +164,24 @@ def _load_kubeconfig(connection: ClusterConnection, configuration: k8s.Configura
         ) from exc
 
 
+def _load_in_cluster(connection: ClusterConnection, configuration: k8s.Configuration) -> None:
+    """The pod's service account, as `kubernetes.config.load_incluster_config` reads it (the same
+    loader, with the mount's directory as a parameter)."""
+    directory = os.environ.get("DEVCENTER_SERVICE_ACCOUNT_DIR") or SERVICE_ACCOUNT_DIR
+    loader = InClusterConfigLoader(
+        token_filename=os.path.join(directory, "token"),
+        cert_filename=os.path.join(directory, "ca.crt"),
+        try_refresh_token=True,  # bound tokens rotate: the loader reads the file again
+        environ=os.environ,
+    )
+    try:
+        loader.load_and_set(configuration)
+    except k8s_config.ConfigException as exc:
+        raise ClusterUnreachable(
+            connection.name, f"not running in a pod of this cluster ({' '.join(str(exc).split())}; looked in {directory})"
+        ) from exc
+
+
 def _check_url(connection: ClusterConnection, url: str) -> None:
     parts = urllib.parse.urlsplit(url or "")
     try:
@@ -168,7 +194,9 @@ def _check_url(connection: ClusterConnection, url: str) -> None:
 
 def _configuration(connection: ClusterConnection) -> k8s.Configuration:
     configuration = k8s.Configuration()
-    if connection.kubeconfig:
+    if connection.in_cluster:
+        _load_in_cluster(connection, configuration)
+    elif connection.kubeconfig:
         _load_kubeconfig(connection, configuration)
         if connection.api_url:
             configuration.host = connection.api_url.rstrip("/")

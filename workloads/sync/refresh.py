@@ -20,6 +20,7 @@ status stored after this refresh started is never overwritten by its older view.
 
 import contextlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, fields
 
@@ -31,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.models import Cluster, Quota
-from workloads import bulk
+from workloads import bulk, metrics
 from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
 from workloads.cluster.gateway import gc_paused
 from workloads.models import Component, Workload
@@ -68,6 +69,13 @@ class RefreshResult:
     status_changes: int = 0
     custom_created: int = 0
     skipped_objects: int = 0
+    cluster_name: str = ""
+
+    @property
+    def outcome(self) -> str:
+        if not self.reachable:
+            return "unreachable"
+        return "not_written" if self.error else "ok"
 
 
 def lock_key(cluster_id: int) -> str:
@@ -93,10 +101,14 @@ def refresh_cluster(cluster_id: int) -> RefreshResult:
         if not acquired:
             logger.info("refresh of cluster %s skipped: another one is running", cluster_id)
             return RefreshResult(cluster_id, skipped=True)
+        started = time.perf_counter()
         # The cyclic GC would otherwise scan the refresh's hundreds of thousands of young
         # objects (rows, observed components) again and again; they hold no cycles.
         with gc_paused():
-            return _refresh(cluster_id)
+            result = _refresh(cluster_id)
+        if result.cluster_name:
+            metrics.record_refresh(result.cluster_name, time.perf_counter() - started, result.observed, result.outcome)
+        return result
 
 
 def _refresh(cluster_id: int) -> RefreshResult:
@@ -105,6 +117,7 @@ def _refresh(cluster_id: int) -> RefreshResult:
     if cluster is None:
         result.skipped = True
         return result
+    result.cluster_name = cluster.name
     quotas = Quota.objects.filter(cluster_id=cluster_id).select_related("project")
     namespaces = {
         quota.project.name: ProjectNamespace(quota.project_id, quota.effective_namespace) for quota in quotas
@@ -151,7 +164,9 @@ def _refresh(cluster_id: int) -> RefreshResult:
         logger.exception("refresh of cluster %s could not be written", cluster.name)
         message = short(f"the refresh could not be written: {' '.join(str(exc).split())}")
         Cluster.objects.filter(pk=cluster_id).update(last_error=message, last_refreshed_at=timezone.now())
-        result = RefreshResult(cluster_id, observed=len(observed), skipped_objects=len(skipped), error=message)
+        result = RefreshResult(
+            cluster_id, observed=len(observed), skipped_objects=len(skipped), error=message, cluster_name=cluster.name
+        )
     return result
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
+from devcenter import heartbeat
 from projects.models import Cluster, Quota
 from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
 from workloads.cluster.informer import Informer
@@ -38,7 +39,7 @@ from workloads.sync.refresh import mark_unreachable
 logger = logging.getLogger(__name__)
 
 # The connection settings of a cluster: a change to any of them means watching it anew.
-CONNECTION_FIELDS = ("name", "kubeconfig", "context", "api_url", "token", "verify_ssl")
+CONNECTION_FIELDS = ("name", "kubeconfig", "context", "api_url", "token", "verify_ssl", "in_cluster")
 
 
 @dataclass(frozen=True)
@@ -241,13 +242,8 @@ class Watcher:
             logger.info("watching cluster %s (%d kinds)", target.name, len(watch.informers))
 
     def beat(self) -> None:
-        """Touch the heartbeat file (written aside and renamed: a probe never reads half of it)."""
-        path = os.fspath(self.heartbeat_file)
-        partial = f"{path}.tmp"
+        """Touch the heartbeat file (`devcenter.heartbeat`; `manage.py probe watcher` reads it)."""
         try:
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            with open(partial, "w") as handle:
-                handle.write(f"{time.time():.3f}\n")
-            os.replace(partial, path)
+            heartbeat.beat(self.heartbeat_file)
         except OSError:
-            logger.exception("heartbeat file %s could not be written", path)
+            logger.exception("heartbeat file %s could not be written", self.heartbeat_file)

@@ -174,7 +174,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _check_auth(self) -> None:
         token = self.sim.token
-        if token and self.headers.get("Authorization") != f"Bearer {token}":
+        # The scheme is case-insensitive (RFC 7235), as kube-apiserver reads it: the kubernetes
+        # client's in-cluster loader sends "bearer <token>".
+        scheme, _, given = (self.headers.get("Authorization") or "").partition(" ")
+        if token and (scheme.lower() != "bearer" or given != token):
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
     def _send_json(self, code: int, body: bytes, warnings: Sequence[str] = ()) -> None:
