@@ -148,7 +148,7 @@ def bench(size: int):
 def watcher_process_rss(sim, served: int) -> str:
     """Peak RSS of `manage.py watch_clusters` run as the deploy runs it, on the same cluster:
     started, every kind the cluster serves (`served` of them) listed and watched, its first
-    (full) batch written: its RSS steady for 3 s."""
+    (full) batch written: its RSS steady for 2 s."""
     from bench.processes import database_url, peak_rss_mib
 
     sim.reset_requests()
@@ -163,7 +163,7 @@ def watcher_process_rss(sim, served: int) -> str:
         while len([r for r in sim.requests if r.is_watch]) < served and time.perf_counter() - started < 120:
             time.sleep(0.1)
         peak, steady_since = 0.0, time.perf_counter()
-        while time.perf_counter() - steady_since < 3 and time.perf_counter() - started < 180:
+        while time.perf_counter() - steady_since < 2 and time.perf_counter() - started < 180:
             now = peak_rss_mib(process.pid).get(process.pid, 0.0)
             if now > peak:
                 peak, steady_since = now, time.perf_counter()
