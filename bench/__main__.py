@@ -3,6 +3,7 @@ refreshes, printed as tables and written to `bench/results.json`.
 
     make bench            # 1,000,000 workloads in project `bench` + 1,000,000 in 49 others
     make bench QUICK=1    # every case at 20,000 workloads, in CI, so the bench cannot rot
+    make bench BENCH_ONLY=watch,deletes   # only some parts (pages, kubesim, refresh, watch, deletes)
 
 PostgreSQL database `devcenter_bench` (BENCH_DATABASE_URL; QUICK uses `devcenter_bench_quick`),
 created if missing and kept after the run with project `bench` and user `bench` for other tools.
@@ -28,8 +29,16 @@ BENCH_WORKLOADS = int(os.environ.get("BENCH_WORKLOADS", "20000" if QUICK else "1
 REFRESH_SIZES = [1000] if QUICK else [1000, int(os.environ.get("BENCH_REFRESH_WORKLOADS", "10000"))]
 RUNS = int(os.environ.get("BENCH_RUNS", "15" if QUICK else "25"))
 RESULTS = Path(__file__).resolve().parent / "results.json"
-# BENCH_ONLY=pages: only the page cases (no kubesim, refresh or watcher), for fast iteration.
-ONLY_PAGES = os.environ.get("BENCH_ONLY", "") == "pages"
+CLUSTER_SIZE = REFRESH_SIZES[-1]  # workloads of the watcher's and the worker's cluster
+# BENCH_ONLY=watch,deletes: only those parts (pages, kubesim, refresh, watch, deletes), to iterate fast.
+PARTS = ("pages", "kubesim", "refresh", "watch", "deletes")
+ONLY = {part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()}
+if ONLY - set(PARTS):
+    sys.exit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - set(PARTS)))}; parts: {', '.join(PARTS)}")
+
+
+def wanted(part: str) -> bool:
+    return not ONLY or part in ONLY
 
 
 def configure_django():
@@ -66,9 +75,9 @@ def bench_refresh(sizes):
 
     rows = []
     for size in sizes:
-        for label, api_calls, event_lists, queries, seconds in bench(size):
+        for label, api_calls, event_lists, queries, seconds, cpu in bench(size):
             rows.append({"workloads": size, "refresh": label, "api_calls": api_calls, "event_lists": event_lists,
-                         "queries": queries, "seconds": round(seconds, 2)})
+                         "queries": queries, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2)})
     return rows
 
 
@@ -96,45 +105,57 @@ def main():
     from workloads.models import Workload
 
     results = {"machine": machine(), "quick": QUICK, "runs": RUNS}
-    project, user, inserted, seconds = populate(BENCH_WORKLOADS)
-    total = Workload.objects.count()
-    mine = Workload.objects.filter(project=project).count()
     results["machine"]["postgresql"] = connection.cursor().connection.info.server_version
-    print(f"workloads: {mine:,} in project 'bench', {total:,} in all ({inserted:,} inserted now in {seconds:.1f} s)")
+    if wanted("pages"):
+        project, user, inserted, seconds = populate(BENCH_WORKLOADS)
+        total = Workload.objects.count()
+        mine = Workload.objects.filter(project=project).count()
+        print(f"workloads: {mine:,} in project 'bench', {total:,} in all ({inserted:,} inserted now in"
+              f" {seconds:.1f} s)")
+        pages, web_rss = bench_pages(project, user, mine, RUNS)
+        results["pages"], results["web_peak_rss_mib"] = pages, web_rss
+        print_table(
+            f"Workloads page at {mine:,} workloads (server side, {RUNS} runs; floor = same rows, raw query + bare"
+            " template)",
+            ("case", "median", "p95", "queries", "HTML", "floor", "page/floor"),
+            [(p["case"], f"{p['median_ms']} ms", f"{p['p95_ms']} ms", p["queries"], f"{p['html_bytes']:,} B",
+              f"{p['floor_median_ms']} ms", f"{p['ratio']}x") for p in pages],
+        )
+        print(f"web process peak RSS during the page cases: {web_rss} MiB")
 
-    pages, web_rss = bench_pages(project, user, mine, RUNS)
-    results["pages"], results["web_peak_rss_mib"] = pages, web_rss
-    print_table(
-        f"Workloads page at {mine:,} workloads (server side, {RUNS} runs; floor = same rows, raw query + bare template)",
-        ("case", "median", "p95", "queries", "HTML", "floor", "page/floor"),
-        [(p["case"], f"{p['median_ms']} ms", f"{p['p95_ms']} ms", p["queries"], f"{p['html_bytes']:,} B",
-          f"{p['floor_median_ms']} ms", f"{p['ratio']}x") for p in pages],
-    )
-    print(f"web process peak RSS during the page cases: {web_rss} MiB")
+    if wanted("kubesim"):
+        print("\nSimulated cluster (kubesim, its own process so its memory is its own)", flush=True)
+        kubesim_args = ["--pods", "5000", "--selected", "1000", "--objects", "10000"] if QUICK else []
+        subprocess.run([sys.executable, "-m", "kubesim.bench", *kubesim_args], check=True)  # noqa: S603
 
-    if ONLY_PAGES:
-        return finish(results, started)
+    if wanted("refresh"):
+        refreshes = bench_refresh(REFRESH_SIZES)
+        results["refresh"] = refreshes
+        print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete; "
+                    "warnings: a tenth got a Warning Event)",
+                    ("workloads", "refresh", "API calls", "of which event LISTs", "SQL queries", "wall time",
+                     "CPU (kubesim's included)"),
+                    [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["event_lists"], r["queries"],
+                      f"{r['seconds']} s", f"{r['cpu_seconds']} s") for r in refreshes])
 
-    print("\nSimulated cluster (kubesim, its own process so its memory is its own)", flush=True)
-    kubesim_args = ["--pods", "5000", "--selected", "1000", "--objects", "10000"] if QUICK else []
-    subprocess.run([sys.executable, "-m", "kubesim.bench", *kubesim_args], check=True)  # noqa: S603
-
-    refreshes = bench_refresh(REFRESH_SIZES)
-    results["refresh"] = refreshes
-    print_table("One cluster refresh (first: all new; steady: nothing changed; finished: all complete; "
-                "warnings: a tenth got a Warning Event)",
-                ("workloads", "refresh", "API calls", "of which event LISTs", "SQL queries", "wall time"),
-                [(f"{r['workloads']:,}", r["refresh"], r["api_calls"], r["event_lists"], r["queries"],
-                  f"{r['seconds']} s")
-                 for r in refreshes])
-
-    if not os.environ.get("BENCH_SKIP_WATCH"):
+    if wanted("watch") and not os.environ.get("BENCH_SKIP_WATCH"):
+        if QUICK:  # fewer samples and a shorter idle window: QUICK must stay under 90 s in all
+            os.environ.setdefault("WATCH_BENCH_SAMPLES", "10")
+            os.environ.setdefault("WATCH_BENCH_IDLE_SECONDS", "3")
         from bench.watch import bench as bench_watch
 
-        watch_size = REFRESH_SIZES[-1]
-        watch = list(bench_watch(watch_size))
+        watch = list(bench_watch(CLUSTER_SIZE))
         results["watcher"] = [{"measure": measure, "figure": figure} for measure, figure in watch]
-        print_table(f"The cluster watcher at {watch_size:,} workloads", ("measure", "figure"), watch)
+        print_table(f"The cluster watcher at {CLUSTER_SIZE:,} workloads", ("measure", "figure"), watch)
+
+    if wanted("deletes"):
+        from bench.deletes import DELETES
+        from bench.deletes import bench as bench_deletes
+
+        deletes = list(bench_deletes(CLUSTER_SIZE, min(DELETES, 100) if QUICK else DELETES))
+        results["worker"] = [{"measure": measure, "figure": figure} for measure, figure in deletes]
+        print_table(f"The Celery worker (its own process) at {CLUSTER_SIZE:,} workloads", ("measure", "figure"),
+                    deletes)
 
     return finish(results, started)
 

@@ -13,15 +13,19 @@ periodic refresh (the resync) with nothing changed. A measurement, not a test.
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import django
 
 SAMPLES = int(os.environ.get("WATCH_BENCH_SAMPLES", "30"))
 BURST = int(os.environ.get("WATCH_BENCH_BURST", "200"))
 IDLE_SECONDS = float(os.environ.get("WATCH_BENCH_IDLE_SECONDS", "10"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> None:
@@ -136,6 +140,38 @@ def bench(size: int):
         finally:
             watcher.stop()
             thread.join(10)
+        yield "watcher process peak RSS (manage.py watch_clusters)", watcher_process_rss(
+            sim, served=sum(1 for informer in watch.informers if informer.resource_version)
+        )
+
+
+def watcher_process_rss(sim, served: int) -> str:
+    """Peak RSS of `manage.py watch_clusters` run as the deploy runs it, on the same cluster:
+    started, every kind the cluster serves (`served` of them) listed and watched, its first
+    (full) batch written: its RSS steady for 2 s."""
+    from bench.processes import database_url, peak_rss_mib
+
+    sim.reset_requests()
+    heartbeat = os.path.join(tempfile.gettempdir(), f"devcenter-bench-watch-{os.getpid()}.process.heartbeat")
+    env = {**os.environ, "DATABASE_URL": database_url(), "WATCH_HEARTBEAT_FILE": heartbeat}
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "watch_clusters"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        started = time.perf_counter()
+        while len([r for r in sim.requests if r.is_watch]) < served and time.perf_counter() - started < 120:
+            time.sleep(0.1)
+        peak, steady_since = 0.0, time.perf_counter()
+        while time.perf_counter() - steady_since < 2 and time.perf_counter() - started < 180:
+            now = peak_rss_mib(process.pid).get(process.pid, 0.0)
+            if now > peak:
+                peak, steady_since = now, time.perf_counter()
+            time.sleep(0.2)
+        return f"{peak:.0f} MiB ({time.perf_counter() - started:.1f} s to steady)"
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 if __name__ == "__main__":

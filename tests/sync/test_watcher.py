@@ -17,20 +17,22 @@ def components(workload):
     return {c.kind: c.state for c in Component.objects.filter(workload=workload)}
 
 
-def test_a_pod_phase_change_is_stored_within_two_seconds(sim, sim_cluster, vision, watching):
+def test_a_pod_phase_change_is_stored_from_the_watch(sim, sim_cluster, vision, watching):
+    # How fast is the bench's figure (bench/watch.py): a wall-clock bound here failed under
+    # load on a shared machine. What a test can hold: the change came by the watch, no LIST.
     workload = make_workload(sim_cluster, vision)
     run_in_cluster(sim, workload, pod_annotations=RUN)
-    watching.synced(sim_cluster)
+    watch = watching.synced(sim_cluster)
     assert status_of(workload) == WorkloadStatus.PENDING  # the first batch: a full reconcile
+    lists = watch.lists
 
     sim.advance(10)  # the pod starts: its phase changes, then the Job's status
-    took = watching.until(lambda: status_of(workload) == WorkloadStatus.RUNNING, message="Running")
-    assert took < 2.0
+    watching.until(lambda: status_of(workload) == WorkloadStatus.RUNNING, message="Running")
     assert components(workload) == {"Job": ComponentState.RUNNING}
 
     sim.advance(40)
-    took = watching.until(lambda: status_of(workload) == WorkloadStatus.COMPLETE, message="Complete")
-    assert took < 2.0
+    watching.until(lambda: status_of(workload) == WorkloadStatus.COMPLETE, message="Complete")
+    assert watch.lists == lists
     history = list(Workload.objects.get(pk=workload.pk).status_changes.values_list("to_status", flat=True))
     assert history == [WorkloadStatus.PENDING, WorkloadStatus.RUNNING, WorkloadStatus.COMPLETE]
 

@@ -87,3 +87,18 @@ def test_no_list_calls_while_nothing_changes(settings, sim, sim_cluster, vision,
     assert lists(sim) == []
     assert len(watches) >= 2 * len(watch.informers)  # watched again, from the bookmarks' versions
     assert all(r.query.get("resourceVersion") not in (None, "", "0") for r in watches)
+
+
+def test_reconnects_back_off_while_the_cluster_drops_every_request(sim, sim_cluster, vision, watching):
+    watch = watching.synced(sim_cluster)
+    sim.faults.add(method="GET", drop=True, times=None)
+    sim.reset_requests()
+    assert sim.drop_watches() >= len(watch.informers)
+    watching.turn(4.0)
+    sim.faults.clear()
+    per_informer = sim.requests.count(method="GET") / len(watch.informers)
+    # Capped exponential back-off with jitter from 0.5 s: about 4 tries each in 4 s; starting
+    # from 0.1 ms instead made 16, reconnecting at once would make hundreds.
+    assert 1 <= per_informer <= 10, per_informer
+    assert not Cluster.objects.get(pk=sim_cluster.pk).reachable
+    watching.until(lambda: Cluster.objects.get(pk=sim_cluster.pk).reachable, timeout=45, message="reachable again")

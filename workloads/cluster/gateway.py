@@ -41,6 +41,7 @@ from .connection import ClusterConnection, api_client
 from .errors import ClusterUnreachable, CreateFailed, LogsUnavailable, WatchExpired
 from .events import EventRecord, event_record
 from .kinds import KINDS, POD, Kind, by_name
+from .list_decoding import PageShapeError, decode_page
 from .resources import Resources
 
 logger = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def status_message(exc: ApiException) -> str:
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def gc_paused():
     """Pause the cyclic GC while parsing a big LIST: the millions of fresh dicts and strings
     otherwise trigger full collections over the whole parse (measured: 10k pods, slimming
     0.48 s -> 0.06 s). The objects hold no cycles; reference counting frees them."""
@@ -157,6 +158,19 @@ def _read_json(response) -> dict:
         return json.loads(response.data or b"{}")
     finally:
         response.release_conn()
+
+
+def _read_list_page(response, kind: Kind) -> dict:
+    """A LIST page holding only what `_slim` keeps (`list_decoding`); a page of another shape
+    is read whole, so that `_list_all` can say which items it cannot hold."""
+    try:
+        body = response.data
+    finally:
+        response.release_conn()
+    try:
+        return decode_page(body, kind.keep_spec)
+    except PageShapeError:
+        return json.loads(body or b"{}")
 
 
 def _tls_message(text: str) -> str:
@@ -292,7 +306,7 @@ class ClusterGateway:
             response = getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(
                 **options
             )
-        return _read_json(response)
+        return _read_list_page(response, kind)
 
     def _list_all(
         self, kind: Kind, label_selector: str, page_size: int, namespace=None, skipped=None, listed=None
@@ -348,7 +362,7 @@ class ClusterGateway:
         if namespace is not None and not namespace:
             raise ValueError("a namespaced LIST needs a namespace")
         objects = []
-        with self._reading(), _gc_paused():
+        with self._reading(), gc_paused():
             for kind in self.listed_kinds:
                 objects.extend(self._list_all(kind, label_selector, page_size, namespace, skipped))
         return objects
@@ -359,7 +373,7 @@ class ClusterGateway:
         """Every (slimmed) object of `kind` matching `label_selector` across all namespaces, and
         the list's resourceVersion to watch from (None: the cluster does not serve the kind)."""
         listed = {}
-        with self._reading(), _gc_paused():
+        with self._reading(), gc_paused():
             objects = self._list_all(kind, label_selector, page_size, skipped=skipped, listed=listed)
         return objects, listed.get("resourceVersion")
 
@@ -480,7 +494,7 @@ class ClusterGateway:
         states and requests. Objects that cannot be read are left out, appended to `skipped`."""
         skipped = [] if skipped is None else skipped
         objects = self.list_objects(label_selector, page_size, namespace=namespace, skipped=skipped)
-        with _gc_paused():
+        with gc_paused():
             return observe(objects, skipped)
 
     def list_pods(
