@@ -463,7 +463,7 @@ class ClusterGateway:
         if page_size < 1:
             raise ValueError("page_size must be >= 1")
         records = []
-        with self._reading(), _gc_paused():
+        with self._reading(), gc_paused():
             core = self._api("CoreV1Api")
             for namespace in sorted(set(namespaces)):
                 token = None
