@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from workloads.models import Component, StatusChange, Workload
+from workloads.models import Component, StatusChange, Workload, WorkloadEvent
 
 
 class ComponentInline(admin.TabularInline):
@@ -38,5 +38,16 @@ class ComponentAdmin(admin.ModelAdmin):
 class StatusChangeAdmin(admin.ModelAdmin):
     list_display = ["workload", "from_status", "to_status", "reason", "at"]
     list_filter = ["to_status"]
+    raw_id_fields = ["workload"]
+    show_full_result_count = False
+
+
+@admin.register(WorkloadEvent)
+class WorkloadEventAdmin(admin.ModelAdmin):
+    """The Kubernetes Events kept per workload (written by the refresh; shown for support)."""
+
+    list_display = ["workload", "type", "reason", "object_kind", "object_name", "count", "last_seen"]
+    list_filter = ["type", "reason"]
+    search_fields = ["workload__name", "object_name", "message"]
     raw_id_fields = ["workload"]
     show_full_result_count = False

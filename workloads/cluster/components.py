@@ -17,7 +17,7 @@ never an exception: one bad object never stops a refresh of the others.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from workloads.status import ComponentState
