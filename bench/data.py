@@ -32,7 +32,6 @@ CHOSEN_COLUMNS = {
     "type": "(%(types)s::text[])[1 + (i * 7919) %% 100]",
     "status": "status",
     "status_reason": "CASE WHEN status = 'pending' THEN '1 pending' ELSE '' END",
-    "status_refreshed_at": "now()",
     "status_changed_at": "created_at + interval '2 minutes'",
     "requested_gpu": "(i * 31) %% 9",
     "requested_cpu_millicores": "1000 * (1 + (i * 17) %% 32)",
@@ -109,6 +108,7 @@ def populate(total):
     between them. Idempotent: existing rows are kept and only the missing ones added."""
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from projects.models import Cluster, Membership, Project, Quota, Role
     from workloads.models import Workload
@@ -119,6 +119,8 @@ def populate(total):
         name="bench", defaults={"api_url": "http://127.0.0.1:9", "capacity_gpu": 10**6,
                                 "capacity_cpu_millicores": 10**9, "capacity_memory_bytes": 10**15},
     )
+    # Its statuses were checked just now (what a refresh stamps): each row shows "refreshed … ago".
+    Cluster.objects.filter(pk=cluster.pk).update(last_seen_at=timezone.now())
     wanted = {BENCH_PROJECT: total}
     per_other, remainder = divmod(total, OTHER_PROJECTS)
     for number in range(1, OTHER_PROJECTS + 1):

@@ -4,7 +4,6 @@ import dataclasses
 import itertools
 
 import pytest
-from django.utils import timezone
 
 from projects.models import Cluster, Membership, Project, Quota, Role
 from tests.oidc.provider import openid_provider, sso_settings  # noqa: F401 (the test OpenID Provider)
@@ -109,7 +108,6 @@ def make_workload(project, cluster, member):
             "namespace": project.name,
             "created_by": member,
             "created_by_name": member.username,
-            "status_refreshed_at": timezone.now(),
         }
         defaults.update(fields)
         return Workload.objects.create(**defaults)

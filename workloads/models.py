@@ -49,7 +49,6 @@ class Workload(models.Model):
     type = models.CharField(max_length=20, choices=WorkloadType.choices)
     status = models.CharField(max_length=20, choices=WorkloadStatus.choices, default=WorkloadStatus.ADDED)
     status_reason = models.CharField(max_length=500, blank=True)
-    status_refreshed_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     # Why it is not running (or failed), from the last refresh (`workloads.dominant_reason`).
     why = models.CharField(max_length=500, blank=True)
@@ -151,6 +150,16 @@ class Workload(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def status_checked_at(self):
+        """When the status was last known to be true: the cluster's last successful refresh or
+        watch batch (`Cluster.last_seen_at`, one stamp per cluster, not per row) once the workload
+        existed; a final status (Deleted) since it changed. None: not checked yet."""
+        if self.status == WorkloadStatus.DELETED:
+            return self.status_changed_at
+        seen = self.cluster.last_seen_at
+        return seen if seen is not None and seen >= self.created_at else None
 
     @property
     def is_deletable(self):

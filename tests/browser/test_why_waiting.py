@@ -21,7 +21,7 @@ def waiting_workload(live_server, member, quota, make_workload):
     created = now - timedelta(hours=2, minutes=14)
     workload = make_workload(
         name="needs-gpus", status="pending", requested_gpu=4, created_at=created, why=WHY, why_kind="capacity",
-        status_refreshed_at=now, start_timeline={"created": (created + timedelta(seconds=40)).isoformat()},
+        start_timeline={"created": (created + timedelta(seconds=40)).isoformat()},
     )
     make_workload(name="trained", status="running", created_at=now - timedelta(hours=3), started_at=now,
                   start_timeline={"created": (now - timedelta(hours=3)).isoformat()})

@@ -27,7 +27,9 @@ def test_refresh_polls_until_the_clusters_are_refreshed(
     assert page.url.endswith("/p/vision/workloads/?name=watch")  # polling never changes the address
 
     # The worker's part, done by hand: the status changes and the cluster is marked refreshed.
-    type(workload).objects.filter(pk=workload.pk).update(status="running", status_refreshed_at=timezone.now())
-    Cluster.objects.filter(pk=cluster.pk).update(last_refreshed_at=timezone.now() + timedelta(seconds=1))
+    type(workload).objects.filter(pk=workload.pk).update(status="running", status_changed_at=timezone.now())
+    Cluster.objects.filter(pk=cluster.pk).update(
+        last_refreshed_at=timezone.now() + timedelta(seconds=1), last_seen_at=timezone.now()
+    )
     expect(page.get_by_text("Statuses refreshed.")).to_be_visible(timeout=6000)
     expect(page.locator(f"#workload-{workload.pk} .badge")).to_have_text("Running")

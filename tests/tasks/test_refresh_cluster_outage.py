@@ -15,7 +15,8 @@ def test_outage_changes_no_status_and_marks_the_cluster_unreachable(kubesim, sim
     refresh_cluster(sim_cluster.id)
     workload.refresh_from_db()
     assert workload.status == WorkloadStatus.RUNNING
-    refreshed = workload.status_refreshed_at
+    refreshed = Workload.objects.select_related("cluster").get(pk=workload.pk).status_checked_at
+    assert refreshed is not None
 
     with kubesim.outage():
         result = refresh_cluster(sim_cluster.id)
@@ -27,8 +28,8 @@ def test_outage_changes_no_status_and_marks_the_cluster_unreachable(kubesim, sim
     assert cluster.last_error
     assert cluster.unreachable_since == first_failure.unreachable_since  # the first time, kept
     assert cluster.last_refreshed_at > first_failure.last_seen_at
-    workload = Workload.objects.get(pk=workload.pk)
-    assert (workload.status, workload.status_refreshed_at) == (WorkloadStatus.RUNNING, refreshed)
+    workload = Workload.objects.select_related("cluster").get(pk=workload.pk)
+    assert (workload.status, workload.status_checked_at) == (WorkloadStatus.RUNNING, refreshed)
 
     refresh_cluster(sim_cluster.id)
     cluster = Cluster.objects.get(pk=sim_cluster.pk)

@@ -70,7 +70,7 @@ def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):
     large_first = measure(sim, sim_cluster)
     large_steady = measure(sim, sim_cluster)
     # The first refresh creates components and moves statuses (bulk writes, one batch each);
-    # the steady one only reads and stamps status_refreshed_at.
+    # the steady one only reads and stamps the cluster's last_seen_at.
     assert small_first == large_first
     assert small_steady == large_steady
     # + the diagnosis: the known workloads, their components' uids (nothing to write when

@@ -40,7 +40,7 @@ def test_refresh_follows_a_job_from_pending_to_complete(sim, sim_cluster, vision
     workload.refresh_from_db()
     assert workload.status == WorkloadStatus.COMPLETE
     assert workload.finished_at is not None
-    assert workload.status_refreshed_at is not None
+    assert workload.status_checked_at == workload.cluster.last_seen_at is not None
     history = list(StatusChange.objects.filter(workload=workload).values_list("from_status", "to_status"))
     assert history == [
         (WorkloadStatus.ADDED, WorkloadStatus.PENDING),

@@ -4,12 +4,19 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from projects.models import Cluster
 from workloads.web import display
 
 
-def test_badge_reason_and_refreshed(member_client, list_url, make_workload):
+def checked(cluster, ago: timedelta):
+    """The cluster's last successful refresh `ago`: when its workloads' statuses were checked."""
+    Cluster.objects.filter(pk=cluster.pk).update(last_seen_at=timezone.now() - ago)
+
+
+def test_badge_reason_and_refreshed(member_client, list_url, make_workload, cluster):
     make_workload(status="failed", status_reason="ImagePullBackOff: image not found",
-                  status_refreshed_at=timezone.now() - timedelta(seconds=12))
+                  created_at=timezone.now() - timedelta(hours=1))
+    checked(cluster, timedelta(seconds=12))
     html = member_client.get(list_url).content.decode()
     assert '<span class="badge failed">Failed</span>' in html
     assert '<span class="status-reason">ImagePullBackOff: image not found</span>' in html
@@ -17,9 +24,10 @@ def test_badge_reason_and_refreshed(member_client, list_url, make_workload):
     assert "stale" not in html.split("<tbody")[1]
 
 
-def test_old_status_is_marked_stale(member_client, list_url, make_workload, settings):
+def test_old_status_is_marked_stale(member_client, list_url, make_workload, settings, cluster):
     settings.REFRESH_INTERVAL_SECONDS = 30
-    make_workload(status_refreshed_at=timezone.now() - timedelta(seconds=91))
+    make_workload(created_at=timezone.now() - timedelta(hours=1))
+    checked(cluster, timedelta(seconds=91))
     html = member_client.get(list_url).content.decode()
     assert "refreshed small stale" in html
     assert "stale · refreshed 1 min ago" in html
@@ -34,11 +42,20 @@ def test_units():
     assert display.binary_bytes(0) == "0"
 
 
-def test_a_deleted_workload_is_never_marked_stale(member_client, list_url, make_workload, settings):
-    """Deleted is final: its last refresh cannot go out of date."""
+def test_a_workload_added_after_the_last_refresh_is_not_refreshed_yet(member_client, list_url, make_workload,
+                                                                      cluster):
+    checked(cluster, timedelta(seconds=5))
+    make_workload(status="added")
+    assert "not refreshed yet" in member_client.get(list_url).content.decode()
+
+
+def test_a_deleted_workload_is_never_marked_stale(member_client, list_url, make_workload, settings, cluster):
+    """Deleted is final: its status is as of when it became Deleted and cannot go out of date."""
     settings.REFRESH_INTERVAL_SECONDS = 30
-    make_workload(name="gone", status="deleted", status_refreshed_at=timezone.now() - timedelta(hours=5))
-    make_workload(name="old", status="running", status_refreshed_at=timezone.now() - timedelta(hours=5))
+    hours_ago = timezone.now() - timedelta(hours=5)
+    make_workload(name="gone", status="deleted", status_changed_at=hours_ago, created_at=hours_ago)
+    make_workload(name="old", status="running", created_at=hours_ago)
+    checked(cluster, timedelta(hours=5))
     html = member_client.get(list_url, {"status": ["deleted", "running"], "sort": "name"}).content.decode()
     gone, old = html.split('<tr id="workload-')[1:3]
     assert "stale" not in gone and "refreshed 5 h ago" in gone

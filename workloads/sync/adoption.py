@@ -87,7 +87,6 @@ def _new_workload(cluster_id, project_id, primary, objects, now) -> NewWorkload:
         cluster_id=cluster_id,
         name=primary.name[:253],
         type=WorkloadType.CUSTOM,
-        status_refreshed_at=now,
         requested_gpu=requests.gpu,
         requested_cpu_millicores=requests.cpu_millicores,
         requested_memory_bytes=requests.memory_bytes,

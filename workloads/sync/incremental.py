@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from projects.models import Cluster
 from workloads.cluster import labels, observe
 from workloads.cluster.kinds import KINDS
 from workloads.cluster.object_cache import ObjectCache, label_key, object_key, uid_of
@@ -91,10 +92,8 @@ def apply_changes(cluster_id: int, namespaces, cache: ObjectCache, changed: list
         with transaction.atomic():
             result.components_written, result.status_changes = write_plan(plan, snapshot, now)
             result.custom_created = adopt(cluster_id, namespaces, plan.unknown, now)
-            if workloads:
-                Workload.objects.filter(id__in=list(workloads), created_at__lte=snapshot).exclude(
-                    status=WorkloadStatus.DELETED, status_changed_at__lt=snapshot
-                ).update(status_refreshed_at=now)
+            # The cluster's statuses are as current as the watches (one stamp, not one per row).
+            Cluster.objects.filter(pk=cluster_id, reachable=True).update(last_seen_at=now)
         return result
 
 

@@ -3,8 +3,9 @@
 Orchestration only. Under the cluster's lock (one refresh per cluster at a time): read the
 cluster row and its quotas (which projects, in which namespaces), LIST through the gateway,
 load the rows the objects may concern, let `reconcile` (pure: the rules) decide the writes,
-write them, hand the objects of no known workload to `adoption` (Custom workloads), stamp
-`status_refreshed_at` and mark the cluster reachable, all in one transaction: a refresh of a
+write them, hand the objects of no known workload to `adoption` (Custom workloads), and mark
+the cluster reachable and seen (`last_seen_at`: when every status on it was last checked, one
+stamp for the cluster instead of one per row), all in one transaction: a refresh of a
 cluster is all or nothing. A cluster that cannot be read (or reached, or whose connection
 settings cannot be used) changes no status and is marked unreachable with the reason.
 
@@ -210,11 +211,6 @@ def _update_workloads(cluster_id, namespaces, observed, snapshot, result: Refres
     plan = reconcile(namespaces, observed, workloads, components, snapshot=snapshot, now=now)
     result.components_written, result.status_changes = write_plan(plan, snapshot, now)
     result.custom_created = adopt(cluster_id, namespaces, plan.unknown, now)
-
-    # Every workload this refresh looked at is now known as of `now` (one UPDATE).
-    Workload.objects.filter(cluster_id=cluster_id, project_id__in=listed, created_at__lte=snapshot).exclude(
-        status=WorkloadStatus.DELETED, status_changed_at__lt=snapshot
-    ).update(status_refreshed_at=now)
 
 
 def _update_diagnoses(cluster, namespaces, observed, events, capacity_gpu: int) -> None:

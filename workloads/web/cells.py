@@ -95,7 +95,7 @@ def status_cell(record, row: RowContext) -> SafeString:
         parts.append(format_html('<span class="status-reason why-line" title="{}">{}</span>', record.why, record.why))
     elif record.status_reason:
         parts.append(format_html('<span class="status-reason">{}</span>', record.status_reason))
-    parts.append(refreshed(record.status_refreshed_at, record.status, row.now))
+    parts.append(refreshed(record.status_checked_at, record.status, row.now))
     return mark_safe("\n".join(parts))  # noqa: S308 - each part is escaped above
 
 

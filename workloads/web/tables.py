@@ -202,7 +202,7 @@ class WorkloadTable(tables.Table):
         for index, record in enumerate(records):
             lines.append(format_html(
                 '<tr id="workload-{}" data-status="{}" data-version="{}" class="{}">{}</tr>',
-                record.pk, record.status, row_version(record, LIST_FIELDS), "odd" if index % 2 else "even",
+                record.pk, record.status, row_version(record, VERSION_FIELDS), "odd" if index % 2 else "even",
                 format_html_join("", "<td {}>{}</td>", ((td, cell(record, row)) for cell, td in columns)),
             ))
         return mark_safe("\n".join(lines))  # noqa: S308 - every line is format_html's
@@ -242,11 +242,15 @@ class WorkloadTable(tables.Table):
 
 # The fields the table reads: the list query loads nothing else.
 LIST_FIELDS = (
-    "id", "project_id", "name", "type", "status", "status_reason", "why", "status_refreshed_at",
+    "id", "project_id", "name", "type", "status", "status_reason", "why", "status_changed_at",
     "requested_gpu", "requested_cpu_millicores", "requested_memory_bytes", "workspace_url",
     "created_by_name", "created_at", "cluster__id", "cluster__name", "cluster__display_name",
     "stopped_at", "stopped_by_name", "scale_pending", "delete_requested_at",  # Stop / Resume
+    "cluster__last_seen_at",  # when the statuses were checked (Workload.status_checked_at)
 )
+# What a row's data-version digests: not the cluster's check time, which moves with every
+# refresh (a live update rewrites the "refreshed … ago" of an unchanged row by itself).
+VERSION_FIELDS = tuple(field for field in LIST_FIELDS if field != "cluster__last_seen_at")
 
 
 def list_queryset(user, project):

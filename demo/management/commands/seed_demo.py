@@ -191,6 +191,8 @@ class Command(BaseCommand):
                     "capacity_memory_bytes": memory,
                 },
             )
+        # As if just refreshed: the seeded statuses read "refreshed … ago".
+        Cluster.objects.filter(pk__in=[c.pk for c in clusters.values()]).update(last_seen_at=timezone.now())
         return clusters
 
     def seed_quotas(self, projects, clusters):
@@ -217,7 +219,6 @@ class Command(BaseCommand):
                 type=type_,
                 status=status,
                 status_reason=reason,
-                status_refreshed_at=now,
                 status_changed_at=created_at + timedelta(minutes=5),
                 requested_gpu=gpu,
                 requested_cpu_millicores=cpu,
