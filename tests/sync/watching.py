@@ -31,7 +31,8 @@ class Turning:
     def synced(self, cluster):
         """Every kind listed and what the lists brought written (the first, full, batch)."""
         self.until(
-            lambda: (w := self.watcher.watches.get(cluster.id)) is not None and w.synced and not w.cache.pending(),
+            lambda: (w := self.watcher.watches.get(cluster.id)) is not None and w.synced and not w.cache.pending()
+            and not w.events.pending(),
             message="first batch",
         )
         return self.watcher.watches[cluster.id]

@@ -19,6 +19,7 @@
 
 import contextlib
 import enum
+import functools
 import gc
 import json
 import logging
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_STATUSES = frozenset({0, 429, 502, 503, 504})
 # Seconds past a watch's timeoutSeconds after which a silent connection counts as dead.
 WATCH_SILENCE_GRACE = 30
+WARNING_EVENTS = "type=Warning"  # the field selector of every Event LIST and watch: only these explain
 # What a failed create may raise, after which the objects already created are deleted again.
 CREATE_ERRORS = (ApiException, ValidationError, ClusterUnreachable, CreateFailed)
 
@@ -398,15 +400,21 @@ class ClusterGateway:
             # The server ends the watch itself; a silent connection is dead after this.
             "_request_timeout": (self.timeout[0], timeout_seconds + WATCH_SILENCE_GRACE),
         }
+
+        def open_watch():
+            if kind.custom:
+                return self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
+            return getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
+
+        return self._stream_watch(open_watch, lambda line: self._watch_event(kind, line))
+
+    def _stream_watch(self, open_watch, read_event) -> Iterator[WatchEvent]:
+        """Open a watch (`open_watch()`, a raw response) and yield `read_event(line)` for each
+        line the server sends, until it ends the watch. 410 -> WatchExpired; failures ->
+        ClusterUnreachable."""
         try:
             with self._connecting():
-                if kind.custom:
-                    response = self.custom.list_cluster_custom_object(
-                        kind.group, kind.version, kind.plural, **options
-                    )
-                else:
-                    method = f"list_{kind.method_suffix}_for_all_namespaces"
-                    response = getattr(self._api(kind.api), method)(**options)
+                response = open_watch()
         except ApiException as exc:
             if exc.status == 410:
                 raise WatchExpired(self.connection.name, status_message(exc), 410) from exc
@@ -425,17 +433,26 @@ class ClusterGateway:
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     if line.strip():
-                        yield self._watch_event(kind, line)
+                        yield read_event(line)
         finally:
             self._open_watches.discard(response)
             response.close()
             response.release_conn()
 
     def _watch_event(self, kind: Kind, line: bytes) -> WatchEvent:
+        kind_of_event, obj, version = self._watch_line(kind.name, line)
+        if obj is None:
+            return WatchEvent(kind_of_event, None, version)
+        obj["kind"], obj["apiVersion"] = kind.name, kind.api_version
+        return WatchEvent(kind_of_event, _slim(obj, kind), version)
+
+    def _watch_line(self, what: str, line: bytes) -> tuple[str, dict | None, str]:
+        """(type, object, resourceVersion) of one watch line; the object is None for a BOOKMARK.
+        An ERROR event raises (410: WatchExpired), as does a line that is no watch event."""
         try:
             event = json.loads(line)
         except ValueError as exc:
-            raise ClusterUnreachable(self.connection.name, f"watching {kind.name}: not JSON") from exc
+            raise ClusterUnreachable(self.connection.name, f"watching {what}: not JSON") from exc
         kind_of_event = event.get("type") if isinstance(event, dict) else None
         obj = _mapping(event.get("object")) if isinstance(event, dict) else {}
         version = str(_mapping(obj.get("metadata")).get("resourceVersion") or "")
@@ -445,11 +462,10 @@ class ClusterGateway:
                 raise WatchExpired(self.connection.name, message, 410)
             raise ClusterUnreachable(self.connection.name, message, obj.get("code"))
         if kind_of_event == "BOOKMARK":
-            return WatchEvent("BOOKMARK", None, version)
+            return "BOOKMARK", None, version
         if kind_of_event not in ("ADDED", "MODIFIED", "DELETED"):
-            raise ClusterUnreachable(self.connection.name, f"watching {kind.name}: unknown event")
-        obj["kind"], obj["apiVersion"] = kind.name, kind.api_version
-        return WatchEvent(kind_of_event, _slim(obj, kind), version)
+            raise ClusterUnreachable(self.connection.name, f"watching {what}: unknown event")
+        return kind_of_event, obj, version
 
     def stop_watches(self) -> None:
         """Cut the watches open on this gateway (from another thread: a blocked read ends)."""
@@ -466,26 +482,68 @@ class ClusterGateway:
         with self._reading(), gc_paused():
             core = self._api("CoreV1Api")
             for namespace in sorted(set(namespaces)):
-                token = None
-                while True:
-                    options = {"field_selector": "type=Warning", "limit": page_size, "_preload_content": False,
-                               "_request_timeout": self.timeout}
-                    if token:
-                        options["_continue"] = token
-                    try:
-                        page = _read_json(core.list_namespaced_event(namespace, **options))
-                    except ApiException as exc:
-                        if exc.status == 410 and token:  # an expired continue token: the rest is lost
-                            break
-                        raise
-                    page = _mapping(page)
-                    for item in _dicts(page.get("items")):
-                        if (record := event_record(item)) is not None:
-                            records.append(record)
-                    token = _mapping(page.get("metadata")).get("continue")
-                    if not token:
-                        break
+                records.extend(self._warning_event_pages(
+                    functools.partial(core.list_namespaced_event, namespace), page_size
+                ))
         return records
+
+    def list_all_warning_events(self, page_size: int = 500) -> tuple[list[EventRecord], str | None]:
+        """The Warning Events of every namespace (the watcher's LIST: one paged LIST per cluster,
+        the caller keeps its namespaces' ones) and the resourceVersion to watch them from."""
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        listed = {}
+        with self._reading(), gc_paused():
+            core = self._api("CoreV1Api")
+            records = self._warning_event_pages(core.list_event_for_all_namespaces, page_size, listed)
+        return records, listed.get("resourceVersion") or None
+
+    def _warning_event_pages(self, list_page, page_size: int, listed=None) -> list[EventRecord]:
+        """Every page of a `type=Warning` Event LIST; `listed` (a dict) receives its resourceVersion."""
+        records, token = [], None
+        while True:
+            options = {"field_selector": WARNING_EVENTS, "limit": page_size, "_preload_content": False,
+                       "_request_timeout": self.timeout}
+            if token:
+                options["_continue"] = token
+            try:
+                page = _read_json(list_page(**options))
+            except ApiException as exc:
+                if exc.status == 410 and token and listed is None:  # an expired continue token: the rest is lost
+                    break
+                raise
+            page = _mapping(page)
+            for item in _dicts(page.get("items")):
+                if (record := event_record(item)) is not None:
+                    records.append(record)
+            metadata = _mapping(page.get("metadata"))
+            token = metadata.get("continue")
+            if not token:
+                if listed is not None:
+                    listed["resourceVersion"] = str(metadata.get("resourceVersion") or "")
+                return records
+        return records
+
+    def watch_warning_events(self, resource_version: str, timeout_seconds: int = 300) -> Iterator[WatchEvent]:
+        """The Warning Events of every namespace added, changed or gone after `resource_version`
+        (as `watch_kind`); each event's object is an `EventRecord`, None when the Event cannot be
+        read (no identity, nothing it is about) or for a BOOKMARK."""
+        core = self._api("CoreV1Api")
+        options = {
+            "field_selector": WARNING_EVENTS,
+            "resource_version": resource_version,
+            "allow_watch_bookmarks": True,
+            "timeout_seconds": timeout_seconds,
+            "watch": True,
+            "_preload_content": False,
+            "_request_timeout": (self.timeout[0], timeout_seconds + WATCH_SILENCE_GRACE),
+        }
+
+        def read_event(line: bytes) -> WatchEvent:
+            kind_of_event, obj, version = self._watch_line("Events", line)
+            return WatchEvent(kind_of_event, event_record(obj) if obj is not None else None, version)
+
+        return self._stream_watch(lambda: core.list_event_for_all_namespaces(**options), read_event)
 
     def list_components(
         self, label_selector: str, page_size: int = 500, *, namespace: str | None = None, skipped=None

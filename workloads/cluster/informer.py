@@ -59,6 +59,10 @@ class Informer:
         self.lists = 0  # LIST calls made (initial, and after each 410)
         self._stopping = threading.Event()
 
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
     def stop(self) -> None:
         self._stopping.set()
         self.gateway.stop_watches()
@@ -79,7 +83,7 @@ class Informer:
                 self._watch()
                 attempt = 0
             except WatchExpired as exc:
-                logger.info("watch of %s expired (%s); listing again", self.kind.name, exc.message)
+                logger.info("watch of %s expired (%s); listing again", self.name, exc.message)
                 self.resource_version = None
             except ClusterUnreachable as exc:
                 if self.stopping:
@@ -87,29 +91,27 @@ class Informer:
                 delay = backoff_delay(attempt)
                 attempt += 1
                 logger.warning(
-                    "watch of %s on %s failed: %s; again in %.1f s", self.kind.name, exc.cluster, exc.message, delay
+                    "watch of %s on %s failed: %s; again in %.1f s", self.name, exc.cluster, exc.message, delay
                 )
                 self.on_status(False, exc.message)
                 self._stopping.wait(delay)
             except Exception:  # never let one kind's thread die in silence
-                logger.exception("watch of %s failed unexpectedly", self.kind.name)
-                self.on_status(False, f"watching {self.kind.name} failed unexpectedly")
+                logger.exception("watch of %s failed unexpectedly", self.name)
+                self.on_status(False, f"watching {self.name} failed unexpectedly")
                 self._stopping.wait(backoff_delay(attempt))
                 attempt += 1
 
     def _list(self) -> bool:
         """LIST into the cache; False when the cluster does not serve this kind."""
         self.lists += 1
-        objects, version = self.gateway.list_kind(self.kind, self.label_selector, self.page_size)
-        self.cache.replace(self.kind.name, objects)
+        objects, version = self._fetch()
+        self.cache.replace(self.name, objects)
         self.resource_version = version or None
         self.synced.set()
         return self.resource_version is not None
 
     def _watch(self) -> None:
-        events = self.gateway.watch_kind(
-            self.kind, self.label_selector, self.resource_version, self.watch_seconds
-        )
+        events = self._open_watch()
         reported = False
         try:
             for event in events:
@@ -124,3 +126,26 @@ class Informer:
                     reported = True
         finally:
             events.close()
+
+    def _fetch(self) -> tuple[list, str | None]:
+        return self.gateway.list_kind(self.kind, self.label_selector, self.page_size)
+
+    def _open_watch(self):
+        return self.gateway.watch_kind(self.kind, self.label_selector, self.resource_version, self.watch_seconds)
+
+
+class WarningEventInformer(Informer):
+    """The Warning Events of every namespace of one cluster (`type=Warning`; Events carry no
+    project label to select on: the watcher keeps those of its namespaces), kept in an
+    `EventCache` as an informer keeps a kind: LIST, WATCH from its resourceVersion, relist on 410."""
+
+    name = "Event"
+
+    def __init__(self, gateway, cache, **options):
+        super().__init__(gateway, None, "", cache, **options)
+
+    def _fetch(self):
+        return self.gateway.list_all_warning_events(self.page_size)
+
+    def _open_watch(self):
+        return self.gateway.watch_warning_events(self.resource_version, self.watch_seconds)

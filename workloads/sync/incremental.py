@@ -15,7 +15,7 @@ as new as its LIST or newer); all its writes are one transaction.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +27,7 @@ from workloads.cluster.object_cache import ObjectCache, label_key, object_key, u
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
 from workloads.sync.adoption import adopt
+from workloads.sync.reasons import update_diagnoses
 from workloads.sync.reconcile import ComponentRow, as_workload_id, own_objects, reconcile
 from workloads.sync.reconcile import object_key as observed_key
 from workloads.sync.refresh import COMPONENT_FIELDS, cluster_lock, workload_rows, write_plan
@@ -95,6 +96,51 @@ def apply_changes(cluster_id: int, namespaces, cache: ObjectCache, changed: list
             # The cluster's statuses are as current as the watches (one stamp, not one per row).
             Cluster.objects.filter(pk=cluster_id, reachable=True).update(last_seen_at=now)
         return result
+
+
+@dataclass
+class DiagnosedChanges:
+    workloads: int = 0  # workloads diagnosed again
+    written: int = 0  # of which the reason or milestones changed
+    unmatched: list = field(default_factory=list)  # Events about an object the cache does not hold (yet)
+
+
+def diagnose_changes(cluster_id: int, namespaces, cache: ObjectCache, events, changed_objects,
+                     changed_events) -> DiagnosedChanges | None:
+    """The dominant reason, milestones and Event history of the workloads that changed objects
+    or Warning Events (in a project's own namespace) concern, from the caches: the refresh's
+    diagnosis path for a few workloads. None when a refresh holds the cluster's lock."""
+    own_namespaces = {project.namespace for project in namespaces.values()}
+    seeds, unmatched = [], []
+    for event in changed_events:
+        if event.namespace not in own_namespaces:
+            continue  # another namespace's Event: never a project's
+        obj = cache.get(event.object_uid)
+        if obj is None:
+            unmatched.append(event)
+        elif (obj.get("metadata") or {}).get("namespace") == event.namespace:
+            seeds.append(obj)
+    seeds += [obj for obj in changed_objects if (uid := uid_of(obj)) and cache.get(uid) is obj]
+    result = DiagnosedChanges(unmatched=unmatched)
+    if not seeds:
+        return result
+    with cluster_lock(cluster_id) as acquired:
+        if not acquired:
+            return None
+        observed = observe(list(cache.related(seeds).values()))
+        own = own_objects(observed, namespaces)
+        uids = {uid for obs in own for uid in (obs.uid, *obs.member_uids, *(pod.uid for pod in obs.pods)) if uid}
+        workload_ids = {i for obs in own if (i := as_workload_id(obs.workload_id)) is not None}
+        workload_ids |= set(
+            Component.objects.filter(workload__cluster_id=cluster_id, uid__in=[obs.uid for obs in own])
+            .values_list("workload_id", flat=True)
+        )
+        name, capacity_gpu = Cluster.objects.values_list("name", "capacity_gpu").get(pk=cluster_id)
+        with transaction.atomic():
+            result.written = update_diagnoses(cluster_id, name, namespaces, observed, events.about(uids),
+                                              capacity_gpu, only=workload_ids)
+        result.workloads = len(workload_ids)
+    return result
 
 
 def _rows_concerned(cluster_id, listed, namespaces, observed, gone):

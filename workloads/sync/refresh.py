@@ -39,8 +39,7 @@ from workloads.cluster.gateway import gc_paused
 from workloads.models import Component, Workload
 from workloads.status import WorkloadStatus
 from workloads.sync.adoption import adopt
-from workloads.sync.diagnosis import KnownWorkload, diagnose
-from workloads.sync.event_history import write_events
+from workloads.sync.reasons import update_diagnoses
 from workloads.sync.reconcile import (
     ComponentRow,
     Plan,
@@ -50,7 +49,7 @@ from workloads.sync.reconcile import (
     own_objects,
     reconcile,
 )
-from workloads.transitions import BATCH_SIZE, apply_transitions, short, write_diagnoses
+from workloads.transitions import BATCH_SIZE, apply_transitions, short
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +151,8 @@ def _refresh(cluster_id: int) -> RefreshResult:
     try:
         with transaction.atomic():
             _update_workloads(cluster_id, namespaces, observed, snapshot, result)
-            _update_diagnoses(cluster, namespaces, observed, events, capacity.gpu)
+            # Each known workload's dominant reason, time-to-start milestones and Event history.
+            update_diagnoses(cluster_id, cluster.name, namespaces, observed, events, capacity.gpu)
             now = timezone.now()
             Cluster.objects.filter(pk=cluster_id).update(
                 reachable=True,
@@ -211,31 +211,6 @@ def _update_workloads(cluster_id, namespaces, observed, snapshot, result: Refres
     plan = reconcile(namespaces, observed, workloads, components, snapshot=snapshot, now=now)
     result.components_written, result.status_changes = write_plan(plan, snapshot, now)
     result.custom_created = adopt(cluster_id, namespaces, plan.unknown, now)
-
-
-def _update_diagnoses(cluster, namespaces, observed, events, capacity_gpu: int) -> None:
-    """Each known workload's dominant reason, time-to-start milestones and Event history."""
-    listed = [project.project_id for project in namespaces.values()]
-    rows = Workload.objects.filter(cluster_id=cluster.id, project_id__in=listed).exclude(status=WorkloadStatus.DELETED)
-    known = {
-        values[0]: KnownWorkload(*values)
-        for values in rows.values_list(
-            "id", "project_id", "project__name", "namespace", "status", "status_reason", "requested_gpu", "why",
-            "why_kind", "start_timeline",
-        )
-    }
-    if not known:
-        return
-    used_gpu = sum(w.requested_gpu for w in known.values() if w.status == WorkloadStatus.RUNNING)
-    component_owner = dict(
-        Component.objects.filter(workload__cluster_id=cluster.id, workload__project_id__in=listed)
-        .exclude(uid="")
-        .values_list("uid", "workload_id")
-    )
-    diagnoses = diagnose(namespaces, observed, events, known, component_owner, cluster=cluster.name,
-                         free_gpu=max(0, capacity_gpu - used_gpu))
-    write_diagnoses(diagnoses, known)
-    write_events(diagnoses)
 
 
 def _known_rows(cluster_id, listed, labelled_ids, owner_uids=()) -> tuple[list[WorkloadRow], list[ComponentRow]]:

@@ -29,10 +29,11 @@ from django.utils import timezone
 from devcenter import heartbeat
 from projects.models import Cluster, Quota
 from workloads.cluster import ClusterGateway, ClusterUnreachable, project_selector
-from workloads.cluster.informer import Informer
+from workloads.cluster.event_cache import EventCache
+from workloads.cluster.informer import Informer, WarningEventInformer
 from workloads.cluster.kinds import KINDS
 from workloads.cluster.object_cache import ObjectCache
-from workloads.sync.incremental import apply_changes
+from workloads.sync.incremental import OWNER_GRACE_SECONDS, apply_changes, diagnose_changes
 from workloads.sync.reconcile import ProjectNamespace
 from workloads.sync.refresh import mark_unreachable
 
@@ -80,6 +81,8 @@ class ClusterWatch:
     def __init__(self, target: WatchTarget, cluster: Cluster):
         self.target = target
         self.cache = ObjectCache()
+        self.events = EventCache()  # the Warning Events of every namespace
+        self._unmatched_since: dict[str, float] = {}  # Event uid -> when it first found no object
         self.failures: dict[str, str] = {}  # kind -> why its watch fails
         self.marked_unreachable = ""  # the reason last recorded on the cluster row
         self.applied = 0  # batches written
@@ -97,8 +100,16 @@ class ClusterWatch:
             )
             for kind in KINDS
         ]
+        # One more watch: the cluster's Warning Events (why workloads wait), by the same rules.
+        self.informers.append(WarningEventInformer(
+            ClusterGateway.for_cluster(cluster),
+            self.events,
+            page_size=settings.CLUSTER_EVENTS_PAGE_SIZE,
+            watch_seconds=settings.WATCH_TIMEOUT_SECONDS,
+            on_status=self._status_of(WarningEventInformer.name),
+        ))
         self._threads = [
-            threading.Thread(target=i.run, name=f"watch-{target.name}-{i.kind.name}", daemon=True)
+            threading.Thread(target=i.run, name=f"watch-{target.name}-{i.name}", daemon=True)
             for i in self.informers
         ]
         self._lock = threading.Lock()
@@ -135,20 +146,51 @@ class ClusterWatch:
         return sum(informer.lists for informer in self.informers)
 
     def apply_pending(self):
-        """Reconcile the changes gathered since the last batch (once every kind has listed)."""
-        if not self.synced or not self.cache.pending():
+        """Reconcile the changes gathered since the last batch (once every kind has listed), then
+        diagnose again the workloads that changed objects or Events concern."""
+        if not self.synced or not (self.cache.pending() or self.events.pending()):
             return None
         changed = self.cache.take_changes()
-        try:
-            result = apply_changes(self.target.cluster_id, self.target.namespace_map, self.cache, changed)
-        except BaseException:
-            self.cache.give_back(changed)
-            raise
-        if result is None:  # a refresh holds the cluster's lock: after it
-            self.cache.give_back(changed)
-        else:
+        result = None
+        if changed:
+            try:
+                result = apply_changes(self.target.cluster_id, self.target.namespace_map, self.cache, changed)
+            except BaseException:
+                self.cache.give_back(changed)
+                raise
+            if result is None:  # a refresh holds the cluster's lock: after it
+                self.cache.give_back(changed)
+                return None
             self.applied += 1
+        self._diagnose(changed)
         return result
+
+    def _diagnose(self, changed_objects) -> None:
+        changed_events = self.events.take_changes()
+        try:
+            diagnosed = diagnose_changes(
+                self.target.cluster_id, self.target.namespace_map, self.cache, self.events, changed_objects,
+                changed_events,
+            )
+        except BaseException:
+            self.events.give_back(changed_events)
+            raise
+        if diagnosed is None:  # a refresh holds the lock: it diagnoses everything from its own LIST
+            return
+        # An Event may come in before the object it is about: it waits for it a little.
+        now = time.monotonic()
+        waiting = []
+        for event in diagnosed.unmatched:
+            since = self._unmatched_since.setdefault(event.uid, now)
+            if now - since < OWNER_GRACE_SECONDS:
+                waiting.append(event)
+            else:
+                self._unmatched_since.pop(event.uid, None)
+        matched = {event.uid for event in changed_events} - {event.uid for event in waiting}
+        for uid in matched:
+            self._unmatched_since.pop(uid, None)
+        if waiting:
+            self.events.give_back(waiting)
 
     def record_reachability(self) -> None:
         """Mark the cluster as the refresh would: unreachable while a watch fails, then reachable."""
