@@ -2,9 +2,7 @@
 change within seconds of the Event, through the refresh's diagnosis path and with no LIST in
 between; an Event counts only in the workload's own namespace."""
 
-from tests.sync.watching import make_workload, spec_for
 from tests.tasks.test_refresh_explains_waiting import SERVICE, launch
-from workloads.cluster.manifests import build_manifests
 from workloads.models import Workload, WorkloadEvent, WorkloadType
 
 
@@ -31,15 +29,18 @@ def test_an_image_that_does_not_exist_is_explained_from_the_watch(sim, sim_clust
     assert lists(sim) == []  # by the watches alone
 
 
-def test_nothing_changing_makes_no_list_call(sim, sim_cluster, vision, watching):
-    workload = make_workload(sim_cluster, vision, name="serve", type_=WorkloadType.INFERENCE)
-    for manifest in build_manifests(spec_for(workload)):
-        sim.create(manifest)
-    sim.advance(3)
-    watching.synced(sim_cluster)
-    sim.reset_requests()
-    watching.turn(1.0)
-    assert lists(sim) == []
+def test_events_missed_while_the_history_expired_are_listed_again(kubesim, sim, sim_cluster, vision, watching):
+    watch = watching.synced(sim_cluster)
+    events_informer = watch.informers[-1]
+    image = "registry.example.com/does-not-exist:2"
+    with kubesim.outage():
+        workload = launch(sim, sim_cluster, vision, name="serve", type_=WorkloadType.INFERENCE,
+                          spec={**SERVICE, "image": image})
+        sim.advance(2)
+        sim.compact()  # watching the Events from before is now 410 Gone
+    watching.until(lambda: why_of(workload) == f"Image not found: {image}. Check the image name.", timeout=45,
+                   message="the reason after the relist")
+    assert events_informer.lists == 2  # the first LIST, and the one after 410
 
 
 def warning_about(pod: dict, namespace: str, name: str, reason: str) -> dict:
