@@ -8,6 +8,12 @@ under its per-cluster lock, one transaction), once every informer of the cluster
 (before that a missing kind would read as objects gone). The first batch after start is
 therefore a full reconcile: what changed while no watcher ran is caught up.
 
+One more informer per cluster watches its Warning Events (every namespace, `type=Warning`,
+into an `EventCache`); each batch then diagnoses again, through the refresh's diagnosis path
+(`incremental.diagnose_changes`), the workloads that changed objects or Events concern: an
+Event counts only in its workload's own namespace. An Event that comes before the object it is
+about waits for it `OWNER_GRACE_SECONDS`.
+
 The Celery beat refresh stays as it is: the periodic resync, and the fallback when this
 process is down. The Cluster table (and its quotas) is read again every
 `WATCH_POLL_CLUSTERS_SECONDS`: a cluster added, removed, or whose connection or projects
