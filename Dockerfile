@@ -8,13 +8,8 @@ ARG PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:34386ef0cb081344d7ec1c103ba398
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-COPY pyproject.toml manage.py ./
-COPY bin/build-image-contents bin/
-COPY devcenter devcenter
-COPY projects projects
-COPY workloads workloads
-COPY templates templates
-COPY static static
+# The whole context (.dockerignore keeps caches out); the script copies the product's part.
+COPY . .
 RUN PYTHON=python3 bin/build-image-contents /opt/devcenter
 
 FROM ${PYTHON_IMAGE}

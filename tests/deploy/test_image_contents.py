@@ -45,7 +45,8 @@ def test_the_dockerfile_runs_the_script_and_nothing_else(image):
 
 def test_only_the_product_is_shipped(image):
     shipped = {path.name for path in (image / "app").iterdir() if path.name != "__pycache__"}
-    assert shipped == {"manage.py", "pyproject.toml", "devcenter", "projects", "workloads", "templates", "static"}
+    assert shipped == {"manage.py", "pyproject.toml", "devcenter", "projects", "workloads", "sso", "templates",
+                       "static"}
     python = image / "venv" / "bin" / "python"
     check = "import django, gunicorn, prometheus_client, psycopg, kubernetes, celery, whitenoise"
     assert subprocess.run([python, "-c", check], capture_output=True, check=False).returncode == 0
