@@ -15,9 +15,11 @@ from .events import EventRecord
 
 
 class EventCache:
-    """Warning Events by uid, and by the uid of the object they are about; thread-safe."""
+    """Warning Events by uid, and by the uid of the object they are about; thread-safe. Only
+    those listed or watched in `namespaces` are held (the watch covers every namespace)."""
 
-    def __init__(self):
+    def __init__(self, namespaces: Iterable[str]):
+        self.namespaces = frozenset(namespaces)
         self._lock = threading.Lock()
         self._events: dict[str, EventRecord] = {}
         self._about: dict[str, set[str]] = defaultdict(set)  # involvedObject uid -> Event uids
@@ -30,7 +32,7 @@ class EventCache:
     def replace(self, kind: str, events: Iterable[EventRecord]) -> int:
         """The held Events are now exactly `events` (a fresh LIST; `kind` is the informer's name,
         unused); how many changed."""
-        listed = {event.uid: event for event in events}
+        listed = {event.uid: event for event in events if event.namespace in self.namespaces}
         with self._lock:
             changed = [event for uid, event in listed.items() if self._events.get(uid) != event]
             gone = [event for uid, event in self._events.items() if uid not in listed]
@@ -43,6 +45,8 @@ class EventCache:
 
     def apply(self, event_type: str, event: EventRecord) -> None:
         """One watch event: ADDED or MODIFIED stores the Event, DELETED forgets it (expired)."""
+        if event.namespace not in self.namespaces:
+            return
         with self._lock:
             if event_type == "DELETED":
                 held = self._events.get(event.uid)

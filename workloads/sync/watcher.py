@@ -87,7 +87,8 @@ class ClusterWatch:
     def __init__(self, target: WatchTarget, cluster: Cluster):
         self.target = target
         self.cache = ObjectCache()
-        self.events = EventCache()  # the Warning Events of every namespace
+        # The Warning Events of the projects' namespaces (watched across every namespace).
+        self.events = EventCache(project.namespace for project in target.namespace_map.values())
         self._unmatched_since: dict[str, float] = {}  # Event uid -> when it first found no object
         self.failures: dict[str, str] = {}  # kind -> why its watch fails
         self.marked_unreachable = ""  # the reason last recorded on the cluster row
