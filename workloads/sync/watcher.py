@@ -288,7 +288,7 @@ class Watcher:
                 continue
             watch.start()
             self.watches[target.cluster_id] = watch
-            logger.info("watching cluster %s (%d kinds)", target.name, len(watch.informers))
+            logger.info("watching cluster %s (%d kinds and its Warning Events)", target.name, len(watch.informers) - 1)
 
     def beat(self) -> None:
         """Touch the heartbeat file (`devcenter.heartbeat`; `manage.py probe watcher` reads it)."""
