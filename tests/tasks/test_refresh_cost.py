@@ -76,3 +76,15 @@ def test_query_count_does_not_grow_with_workloads(sim, sim_cluster, vision):
     # + the diagnosis: the known workloads, their components' uids (nothing to write when
     # neither reasons nor Events changed).
     assert small_steady[1] <= 10, small_steady
+
+
+def test_a_refresh_with_nothing_changed_writes_no_workload_row(sim, sim_cluster, vision):
+    """The statuses it checked are stamped once, on the cluster (`last_seen_at`), not per row."""
+    (workload,) = populate(sim, sim_cluster, vision, 1)
+    refresh_cluster(sim_cluster.id)
+    with CaptureQueriesContext(connection) as queries:
+        assert refresh_cluster(sim_cluster.id).reachable
+    writes = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert writes and all('"projects_cluster"' in sql for sql in writes), writes
+    row = Workload.objects.select_related("cluster").get(pk=workload.pk)
+    assert row.status_checked_at == row.cluster.last_seen_at is not None
