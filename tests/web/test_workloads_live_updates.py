@@ -5,8 +5,8 @@ import re
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from projects.models import Cluster
 from workloads.models import Workload
