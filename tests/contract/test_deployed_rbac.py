@@ -129,6 +129,11 @@ def test_every_gateway_operation_succeeds_with_the_deployed_service_account(as_d
         assert version, kind.name
         for _ in gateway.watch_kind(kind, selector, version, timeout_seconds=1):
             pass
+    gateway.list_warning_events(["vision"])  # the refresh's Events LIST, per namespace
+    _, version = gateway.list_all_warning_events()  # the watcher's: a LIST, then a WATCH, cluster-wide
+    assert version
+    for _ in gateway.watch_warning_events(version, timeout_seconds=1):
+        pass
     for obj in created:
         assert gateway.read_object(obj.kind, obj.namespace, obj.name)["metadata"]["uid"] == obj.uid
 

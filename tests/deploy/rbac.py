@@ -7,7 +7,10 @@ from workloads.cluster.manifests import build_manifests
 from workloads.types import LAUNCHABLE
 
 # Across the cluster: one LIST and one WATCH per kind for all namespaces; nodes for capacity.
-CLUSTER_READS = {(kind.group, kind.plural): {"list", "watch"} for kind in KINDS} | {("", "nodes"): {"list"}}
+# Every kind, the Warning Events (the refresh's LIST per namespace, the watcher's watch), nodes.
+CLUSTER_READS = {(kind.group, kind.plural): {"list", "watch"} for kind in KINDS} | {
+    ("", "events"): {"list", "watch"}, ("", "nodes"): {"list"},
+}
 
 
 def created_kinds() -> set[str]:
