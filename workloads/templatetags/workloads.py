@@ -3,6 +3,7 @@
 from django import template
 
 from workloads.web import cells, display, links
+from workloads.web.fast_html import html
 
 register = template.Library()
 
@@ -45,3 +46,15 @@ def refreshed(at, status=""):
 def choice_count(counts, filter_name, value):
     """How many workloads ticking `value` in `filter_name` would add: "1,204"."""
     return f"{counts.of(filter_name).get(value, 0):,}"
+
+
+@register.simple_tag
+def choice_count_span(counts, filter_name, value, oob=False):
+    """The count beside a filter choice (its id lets a table swap replace it out of band): a tag,
+    not an included template, as the filter form shows one per choice (an include each cost
+    ~0.1 ms, a fifth of the form)."""
+    count = ""
+    if counts:
+        count = html('{}<span class="visually-hidden"> workloads</span>', choice_count(counts, filter_name, value))
+    return html('<span class="count muted small" id="{}-count-{}"{}>{}</span>',
+                filter_name, value, html(' hx-swap-oob="true"') if oob else "", count)
