@@ -74,9 +74,13 @@ def test_table_scrolls_in_its_region_with_names_in_view(login, page, live_server
     assert sizes["scroll"] > sizes["client"]  # the table is wider than the phone: it scrolls here
     assert_fits_viewport(page)  # ...and not the page
 
-    region.focus()  # keyboard users scroll it with the arrow keys
-    for _ in range(40):
+    region.focus()  # keyboard users scroll it with the arrow keys, to its right end
+    at_end = "el => el.scrollLeft + el.clientWidth >= el.scrollWidth - 1"
+    for _ in range(200):
+        if region.evaluate(at_end):
+            break
         page.keyboard.press("ArrowRight")
+    assert region.evaluate(at_end)
     assert region.evaluate("el => el.scrollLeft") > 0
     name = page.locator("table#workloads td.name").first
     region_left = region.bounding_box()["x"]
