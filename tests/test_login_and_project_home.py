@@ -76,6 +76,16 @@ def test_project_selector_lists_only_own_projects(client, member, other_project)
     assert "/p/sandbox/" not in html
 
 
+def test_project_selector_marks_the_current_project_and_escapes_names(client, member, project):
+    project.display_name = "<b>Vision</b> & co"
+    project.save()
+    client.force_login(member)
+    html = client.get("/p/vision/workloads/").content.decode()
+    assert ('<li><a href="/p/vision/workloads/" aria-current="page">&lt;b&gt;Vision&lt;/b&gt; &amp; co '
+            '<span class="muted">vision</span></a></li>') in html
+    assert "<b>Vision</b>" not in html
+
+
 def test_another_projects_page_is_404(client, outsider, project):
     client.force_login(outsider)
     assert client.get("/p/vision/workloads/").status_code == 404

@@ -1,6 +1,7 @@
 """Where a page links: back to the Workloads page (with the view the person had), and to a
 workspace, offered only when it answers."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
@@ -51,15 +52,22 @@ def with_workspace_routes(queryset):
     PostgreSQL computes the select list of every row an OFFSET skips, and two EXISTS per skipped
     row made page 200 cost 45 ms instead of 5.
     """
+    return queryset.annotate(**_routing_annotations())
+
+
+@functools.cache
+def _routing_annotations():
+    """The annotations, built once: building the two subqueries cost ~0.4 ms a request, and an
+    unresolved expression is copied by each query that uses it (annotate resolves a copy)."""
     opened = Q(status=WorkloadStatus.RUNNING, type__in=[value for value in WorkloadType.values if has_url(value)])
-    return queryset.annotate(**{
+    return {
         flag: Case(
             When(opened, then=Exists(Component.objects.filter(
                 workload=OuterRef("pk"), kind=kind, state=ComponentState.COMPLETED))),
             default=Value(False), output_field=BooleanField(),
         )
         for flag, kind in ROUTING_KINDS.items()
-    })
+    }
 
 
 def _is_routed(workload) -> bool:
