@@ -38,9 +38,14 @@ def test_events_missed_while_the_history_expired_are_listed_again(kubesim, sim, 
                           spec={**SERVICE, "image": image})
         sim.advance(2)
         sim.compact()  # watching the Events from before is now 410 Gone
+    # The pod's own watch may bring the reason first (its container state says it): wait for
+    # the Events' relist too, then their history.
     watching.until(lambda: why_of(workload) == f"Image not found: {image}. Check the image name.", timeout=45,
                    message="the reason after the relist")
-    assert events_informer.lists == 2  # the first LIST, and the one after 410
+    watching.until(lambda: events_informer.lists == 2, timeout=45, message="the Events listed again after 410")
+    watching.until(lambda: WorkloadEvent.objects.filter(workload=workload, object_kind="Pod").exists(), timeout=45,
+                   message="the missed Events stored")
+    assert events_informer.lists == 2  # the first LIST, and the one after 410: no more
 
 
 def warning_about(pod: dict, namespace: str, name: str, reason: str) -> dict:

@@ -390,8 +390,19 @@ class ClusterGateway:
         an ERROR event: list again); ClusterUnreachable when the connection fails or drops.
         As a generator, the request is made on the first `next()`; close it to stop early.
         """
-        options = {
-            "label_selector": label_selector,
+        options = self._watch_options(resource_version, timeout_seconds, label_selector=label_selector)
+
+        def open_watch():
+            if kind.custom:
+                return self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
+            return getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
+
+        return self._stream_watch(open_watch, lambda line: self._watch_event(kind, line))
+
+    def _watch_options(self, resource_version: str, timeout_seconds: int, **selector) -> dict:
+        """The client's arguments for a raw watch from `resource_version` with `selector`."""
+        return {
+            **selector,
             "resource_version": resource_version,
             "allow_watch_bookmarks": True,
             "timeout_seconds": timeout_seconds,
@@ -400,13 +411,6 @@ class ClusterGateway:
             # The server ends the watch itself; a silent connection is dead after this.
             "_request_timeout": (self.timeout[0], timeout_seconds + WATCH_SILENCE_GRACE),
         }
-
-        def open_watch():
-            if kind.custom:
-                return self.custom.list_cluster_custom_object(kind.group, kind.version, kind.plural, **options)
-            return getattr(self._api(kind.api), f"list_{kind.method_suffix}_for_all_namespaces")(**options)
-
-        return self._stream_watch(open_watch, lambda line: self._watch_event(kind, line))
 
     def _stream_watch(self, open_watch, read_event) -> Iterator[WatchEvent]:
         """Open a watch (`open_watch()`, a raw response) and yield `read_event(line)` for each
@@ -529,15 +533,7 @@ class ClusterGateway:
         (as `watch_kind`); each event's object is an `EventRecord`, None when the Event cannot be
         read (no identity, nothing it is about) or for a BOOKMARK."""
         core = self._api("CoreV1Api")
-        options = {
-            "field_selector": WARNING_EVENTS,
-            "resource_version": resource_version,
-            "allow_watch_bookmarks": True,
-            "timeout_seconds": timeout_seconds,
-            "watch": True,
-            "_preload_content": False,
-            "_request_timeout": (self.timeout[0], timeout_seconds + WATCH_SILENCE_GRACE),
-        }
+        options = self._watch_options(resource_version, timeout_seconds, field_selector=WARNING_EVENTS)
 
         def read_event(line: bytes) -> WatchEvent:
             kind_of_event, obj, version = self._watch_line("Events", line)
