@@ -91,6 +91,8 @@ def test_no_list_calls_while_nothing_changes(settings, sim, sim_cluster, vision,
 
 def test_reconnects_back_off_while_the_cluster_drops_every_request(sim, sim_cluster, vision, watching):
     watch = watching.synced(sim_cluster)
+    # Listed is not yet watching: every informer's watch must be open before the cut.
+    watching.until(lambda: sim.open_watches() >= len(watch.informers), message="every watch open")
     sim.faults.add(method="GET", drop=True, times=None)
     sim.reset_requests()
     assert sim.drop_watches() >= len(watch.informers)

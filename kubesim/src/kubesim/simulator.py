@@ -195,6 +195,11 @@ class Simulator:
         """Drop the watch history: older resourceVersions and continue tokens get 410."""
         self.store.compact()
 
+    def open_watches(self) -> int:
+        """How many watch connections are open now."""
+        with self.store.lock:
+            return len(self.store._watchers)
+
     def drop_watches(self) -> int:
         """Cut every open watch connection mid-stream (clients see the connection lost, not an
         end of stream); returns how many were open. Later watches are served as usual."""
