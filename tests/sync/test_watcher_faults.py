@@ -63,6 +63,7 @@ def test_resume_after_410_gone_loses_no_change(kubesim, sim, sim_cluster, vision
 def test_resume_after_a_dropped_connection_loses_no_change(sim, sim_cluster, vision, watching):
     (finishing, removed), make_changes, all_stored = changes_while_down(sim, sim_cluster, vision)
     watch = watching.synced(sim_cluster)
+    watching.until(lambda: sim.open_watches() >= len(watch.informers), message="every watch open")
     sim.reset_requests()
     sim.faults.add(method="GET", drop=True, times=None)  # every reconnect fails for a while
     assert sim.drop_watches() >= len(watch.informers)
