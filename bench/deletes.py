@@ -11,7 +11,6 @@ are Deleted. Peak RSS (VmHWM) of the worker's processes is read before it stops.
 measurement, not a test: it asserts nothing.
 """
 
-import argparse
 import os
 import signal
 import subprocess
@@ -19,9 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-import django
-
-from bench.processes import database_url, peak_rss_mib
+from bench.processes import database_url, peak_rss_mib, run_standalone
 
 DELETES = int(os.environ.get("BENCH_DELETES", "1000"))
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -30,15 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[10000])
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
-    django.setup()
-    for size in args.sizes:
-        print(f"\n{size:,} workloads")
-        for label, value in bench(size):
-            print(f"  {label:<44} {value}")
+    run_standalone(__doc__, bench, argv)
 
 
 def start_worker() -> subprocess.Popen:

@@ -1,6 +1,8 @@
 """What the bench needs of the processes it starts as the deploy does: where their database
 is, and how much memory they took at most."""
 
+import argparse
+import os
 from pathlib import Path
 
 
@@ -29,3 +31,18 @@ def database_url() -> str:
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_standalone(doc: str, bench, argv=None) -> None:
+    """`python -m bench.<part> [sizes...]`: set Django up and print each size's figures."""
+    import django
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10000])
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
+    django.setup()
+    for size in args.sizes:
+        print(f"\n{size:,} workloads")
+        for label, value in bench(size):
+            print(f"  {label:<44} {value}")

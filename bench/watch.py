@@ -10,7 +10,6 @@ stored Failed (p50/p95 over SAMPLES changes); a burst of BURST such changes at o
 periodic refresh (the resync) with nothing changed. A measurement, not a test.
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-import django
+from bench.processes import run_standalone
 
 SAMPLES = int(os.environ.get("WATCH_BENCH_SAMPLES", "30"))
 BURST = int(os.environ.get("WATCH_BENCH_BURST", "200"))
@@ -29,15 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[10000])
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devcenter.settings")
-    django.setup()
-    for size in args.sizes:
-        print(f"\n{size:,} workloads")
-        for label, value in bench(size):
-            print(f"  {label:<44} {value}")
+    run_standalone(__doc__, bench, argv)
 
 
 # Sample i's pod runs FIRST_END + SPACING * i simulated seconds, the burst's together after them;
